@@ -1,0 +1,43 @@
+# Every target creates .venv from the pinned requirements.lock when it is missing or stale.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8001
+HOST ?= 127.0.0.1
+
+.PHONY: venv build validate db site serve test bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/infratracker build
+
+validate: $(STAMP)
+	$(BIN)/infratracker validate
+
+db: build
+	$(BIN)/infratracker db
+
+site: db
+	$(BIN)/infratracker site
+
+serve: site
+	$(BIN)/python -m infratracker.serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,127 @@
+"""The `infratracker` command: a thin layer over the pure functions of the package."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .paths import Layout
+from .problems import ProblemsFound
+
+EXIT_PROBLEMS, EXIT_LOCKED, EXIT_USAGE = 1, 3, 2
+
+
+def _layout(args: argparse.Namespace) -> Layout:
+    return Layout(Path(args.root).resolve()) if args.root else Layout.default()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_and_publish
+
+    layout = _layout(args)
+    built, changed = build_and_publish(layout)
+    counts = ", ".join(f"{name} {len(rows)}" for name, rows in built.tables.items())
+    print(f"valid: {counts}")
+    print(f"wrote {len(changed)} changed file(s)" + (": " + ", ".join(changed) if changed else ""))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .build import build
+    from .package import validate_package
+
+    if args.package:
+        tables = validate_package(args.package)
+        print(f"valid package: {sum(len(t) for t in tables.values())} rows in {len(tables)} tables")
+        return 0
+    layout = _layout(args)
+    built = build(layout)  # extracts, archives and quotes
+    validate_package(layout.descriptor)  # the published files, hashes included
+    stale = [rel for rel, data in sorted(built.outputs.items())
+             if not (layout.root / rel).is_file() or (layout.root / rel).read_bytes() != data]
+    if stale:
+        print("published files differ from a fresh build (run `infratracker build`): " + ", ".join(stale),
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("valid: extracts, archived sources, quotes and the published package agree")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from .db import build_database
+
+    layout = _layout(args)
+    counts = build_database(layout, Path(args.output) if args.output else layout.database)
+    print(f"wrote {args.output or layout.rel(layout.database)}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from .site import write_site_files
+
+    layout = _layout(args)
+    for path in write_site_files(layout):
+        print(f"wrote {layout.rel(path)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="infratracker", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", help="repository root (default: the checkout this package lives in)")
+    sub = p.add_subparsers(dest="command", required=True)
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    b = sub.add_parser("build", formatter_class=fmt,
+                       help="validate every extract and publish data/, datapackage.json, schemas/",
+                       description="Turn extracts/*.yaml into data/*.csv, datapackage.json, schemas/ and "
+                       "the README data dictionary. Writes nothing unless everything validates.",
+                       epilog="example:\n  infratracker build\n  infratracker --root /path/to/checkout build")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", formatter_class=fmt,
+                       help="check extracts, archived sources and the published package",
+                       description="Without PACKAGE: rebuild in memory from the extracts, check every quote "
+                       "against its archived source, validate the published files (hashes included) and "
+                       "check they equal a fresh build. With PACKAGE (a folder, datapackage.json or URL): "
+                       "validate that package only.",
+                       epilog="examples:\n  infratracker validate\n"
+                       "  infratracker validate ~/Downloads/infratracker/datapackage.json")
+    v.add_argument("package", nargs="?", help="a datapackage.json, its folder, or its URL")
+    v.set_defaults(func=cmd_validate)
+
+    d = sub.add_parser("db", formatter_class=fmt, help="load the validated CSVs into SQLite",
+                       description="Build build/infratracker.db from the published CSVs with sqlite-utils: "
+                       "tables from the registry, keys, indexes, full-text search, views. The old "
+                       "database stays unless the new one passes every check.",
+                       epilog="example:\n  infratracker db\n  infratracker db --output /tmp/it.db")
+    d.add_argument("--output", help="database path (default build/infratracker.db)")
+    d.set_defaults(func=cmd_db)
+
+    s = sub.add_parser("site", formatter_class=fmt, help="write Datasette metadata and exports",
+                       description="Write build/metadata.json (from the registry), build/inspect.json and "
+                       "the Parquet and package downloads under build/downloads/.",
+                       epilog="example:\n  infratracker site")
+    s.set_defaults(func=cmd_site)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .build import BuildLocked
+
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ProblemsFound as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BuildLocked as exc:
+        print(f"infratracker: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except (OSError, ValueError) as exc:
+        print(f"infratracker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

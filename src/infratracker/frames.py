@@ -1,0 +1,78 @@
+"""Typed pandas frames and CSV cells, both driven by the registry's column types."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .registry import Field, Resource
+
+PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "float64", "boolean": "boolean",
+                 "date": "datetime64[ns]"}
+
+
+def pandas_dtype(f: Field) -> str:
+    return "category" if f.codelist else PANDAS_DTYPES[f.type]
+
+
+def format_cell(f: Field, value: Any) -> str:
+    """A value as it is written to CSV: one spelling per value, so output is deterministic."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if f.type == "boolean":
+        return "true" if value else "false"
+    if f.type == "date":
+        return value.isoformat()
+    if f.type == "integer":
+        return str(int(value))
+    if f.type == "number":
+        return repr(float(value))
+    return str(value)
+
+
+def parse_cell(f: Field, text: str) -> Any:
+    """A CSV cell as a Python value; raises ValueError with a readable message."""
+    if text == "":
+        return None
+    if f.type == "string":
+        return text
+    if f.type == "integer":
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"expected a whole number, got {text!r}")
+        return int(text)
+    if f.type == "number":
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+    if f.type == "boolean":
+        if text not in ("true", "false"):
+            raise ValueError(f"expected true or false, got {text!r}")
+        return text == "true"
+    if f.type == "date":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"invalid date {text!r}: expected YYYY-MM-DD") from None
+    raise AssertionError(f.type)
+
+
+def typed_frame(res: Resource, rows: Iterable[dict[str, Any]], codes: dict[str, list[str]]) -> pd.DataFrame:
+    """Rows of Python values as a DataFrame with the registry's dtypes: dates as datetimes,
+    nullable integers, categoricals for codelists (codelist order; unknown values are kept as
+    extra categories so that validation can name them)."""
+    rows = list(rows)
+    columns = {}
+    for f in res.fields:
+        values = [r.get(f.name) for r in rows]
+        if f.codelist:
+            listed = codes.get(f.codelist, [])
+            extra = sorted({v for v in values if v is not None and v not in set(listed)})
+            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra])
+        elif f.type == "date":
+            columns[f.name] = pd.to_datetime(pd.Series(values, dtype="object"))
+            columns[f.name] = columns[f.name].astype("datetime64[ns]")
+        else:
+            columns[f.name] = pd.array(values, dtype=PANDAS_DTYPES[f.type])
+    return pd.DataFrame(columns, columns=res.field_names)

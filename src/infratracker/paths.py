@@ -1,0 +1,62 @@
+"""Where things live, resolved from the repository root (never the current directory)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one checkout. Tests build a Layout over a copy in tmp_path."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> "Layout":
+        return cls(Path(os.environ.get("INFRATRACKER_ROOT", REPO_ROOT)).resolve())
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def extracts(self) -> Path:
+        return self.root / "extracts"
+
+    @property
+    def reference(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def schemas(self) -> Path:
+        return self.root / "schemas"
+
+    @property
+    def descriptor(self) -> Path:
+        return self.root / "datapackage.json"
+
+    @property
+    def readme(self) -> Path:
+        return self.root / "README.md"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def database(self) -> Path:
+        return self.build / "infratracker.db"
+
+    def rel(self, path: Path) -> str:
+        """A path as users should see it in messages: relative to the root, never absolute."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name

@@ -1,0 +1,33 @@
+"""Problems found in input: collected, never raised one at a time, reported all at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str  # path relative to the repository root
+    record: str  # record id, or "" when the problem is about the file as a whole
+    field: str  # field name, or ""
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: record {self.record or '-'}: field {self.field or '-'}: {self.message}"
+
+
+class ProblemsFound(Exception):
+    """Raised at the end of a stage that found problems; carries every one of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+    def report(self) -> str:
+        lines = [str(p) for p in self.problems]
+        lines.append(f"{len(self.problems)} problem(s); nothing was published.")
+        return "\n".join(lines)
+
+
+def raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise ProblemsFound(problems)
