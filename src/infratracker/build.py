@@ -51,12 +51,28 @@ def origin_function(asm: Assembled) -> OriginOf:
     return origin_of
 
 
+DERIVED_ONLY = {f.name for r in registry.RESOURCES for f in r.fields if not f.curated} - {
+    f.name for r in registry.RESOURCES for f in r.fields if f.curated}
+
+
+def _not_follow_ons(input_problems: list, table_problems: list) -> list:
+    """Table problems that are not mere consequences of input problems already reported: the
+    same place again (a bad date then 'missing'), a derived value that could not be derived,
+    or evidence for a record already rejected."""
+    places = {(p.file, p.record, p.field) for p in input_problems}
+    records = {(p.file, p.record) for p in input_problems}
+    return [p for p in table_problems
+            if (p.file, p.record, p.field) not in places
+            and not (input_problems and p.field in DERIVED_ONLY)
+            and not (p.field == "record_id" and (p.file, p.record) in records)]
+
+
 def check(layout: Layout) -> dict[str, list[dict[str, Any]]]:
     """Assemble and validate everything; raise ProblemsFound with every problem at once."""
     asm = assemble(layout)
     problems = list(asm.problems)
     codes = reference.codes_by_list(asm.tables["codelists"])
-    problems += table_problems(asm.tables, codes, origin_function(asm))
+    problems += _not_follow_ons(problems, table_problems(asm.tables, codes, origin_function(asm)))
     raise_if(problems)
     return asm.tables
 

@@ -19,24 +19,22 @@ def codelist_rows(reference_dir: Path) -> list[dict[str, Any]]:
     """Rows of the codelists table: the YAML lists, ISO 4217 from pycountry, tables from the registry."""
     import pycountry
 
-    rows = []
+    lists: dict[str, list[dict[str, Any]]] = {}
     for name, spec in load_yaml(reference_dir / "codelists.yaml").items():
-        for code, entry in spec["codes"].items():
-            rows.append({"codelist": name, "code": code, "label": entry["label"],
-                         "definition": entry.get("definition"), "authority": spec["authority"]})
-    for cur in pycountry.currencies:
-        rows.append({"codelist": "currency", "code": cur.alpha_3, "label": cur.name,
-                     "definition": None, "authority": "ISO 4217 (pycountry)"})
-    for res in registry.RESOURCES:
-        if res.citable:
-            rows.append({"codelist": "record_table", "code": res.name, "label": res.title,
-                         "definition": res.description, "authority": "infratracker"})
-    return rows
+        lists[name] = [{"code": code, "label": entry["label"], "definition": entry.get("definition"),
+                        "authority": spec["authority"]} for code, entry in spec["codes"].items()]
+    lists["currency"] = [{"code": c.alpha_3, "label": c.name, "definition": None,
+                          "authority": "ISO 4217 (pycountry)"}
+                         for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3)]
+    lists["record_table"] = [{"code": r.name, "label": r.title, "definition": r.description,
+                              "authority": "infratracker"} for r in registry.RESOURCES if r.citable]
+    return [{"codelist": name, "position": i, **entry}
+            for name, entries in lists.items() for i, entry in enumerate(entries, 1)]
 
 
 def codes_by_list(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r["codelist"], r["position"] or 0)):
         out.setdefault(row["codelist"], []).append(row["code"])
     return out
 

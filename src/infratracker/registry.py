@@ -447,6 +447,8 @@ RESOURCES: tuple[Resource, ...] = (
         (
             Field("codelist", "string", "Name of the codelist.", required=True, pattern=r"^[a-z_0-9]+$"),
             Field("code", "string", "The code as used in the data.", required=True),
+            Field("position", "integer", "Position of the code in its list, in the authority's order "
+                  "(the order of pandas categories).", required=True, minimum=1),
             Field("label", "string", "Human-readable label.", required=True),
             Field("definition", "string", "What the code means."),
             Field("authority", "string", "Who defines the list: OC4IDS, ISO 4217, infratracker.",

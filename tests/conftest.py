@@ -1,0 +1,36 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infratracker.paths import REPO_ROOT, Layout
+
+INPUTS = ["archive", "extracts", "reference", "README.md"]
+OUTPUTS = ["data", "schemas", "datapackage.json"]
+
+
+def copy_checkout(dest: Path, with_outputs: bool = True) -> Layout:
+    for name in INPUTS + (OUTPUTS if with_outputs else []):
+        src = REPO_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            shutil.copy2(src, dest / name)
+    return Layout(dest)
+
+
+@pytest.fixture
+def checkout(tmp_path) -> Layout:
+    """A copy of the repository's inputs and published outputs, safe to damage."""
+    return copy_checkout(tmp_path / "repo")
+
+
+@pytest.fixture
+def repo() -> Layout:
+    return Layout(REPO_ROOT)
+
+
+def snapshot(layout: Layout) -> dict[str, bytes]:
+    """Every published file's bytes, to prove a failed build touched nothing."""
+    paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.readme]
+    return {layout.rel(p): p.read_bytes() for p in paths}
