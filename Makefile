@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
 
-.PHONY: venv build validate db site serve test bench clean
+.PHONY: venv build validate db site serve test screenshots bench clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,9 @@ serve: site
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+screenshots: site
+	INFRATRACKER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

@@ -34,3 +34,15 @@ def snapshot(layout: Layout) -> dict[str, bytes]:
     """Every published file's bytes, to prove a failed build touched nothing."""
     paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.readme]
     return {layout.rel(p): p.read_bytes() for p in paths}
+
+
+@pytest.fixture(scope="session")
+def site_built():
+    """build/infratracker.db and the site files, made once per session from the published CSVs."""
+    from infratracker.db import build_database
+    from infratracker.site import write_site_files
+
+    layout = Layout(REPO_ROOT)
+    build_database(layout)
+    write_site_files(layout)
+    return layout

@@ -1,0 +1,118 @@
+"""build/infratracker.db: a disposable SQLite build product, made from the validated CSVs.
+
+Tables are created from the registry before inserting (no type guessing), with primary keys,
+foreign keys, indexes on every foreign key and facet column, full-text search, and views for
+the common questions. The new database is written beside the old one and swapped in only
+after integrity, foreign-key and row-count checks pass.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from . import registry
+from .package import validate_package
+from .paths import Layout
+from .problems import Problem, ProblemsFound
+from .views import SEARCH_SOURCES, VIEWS
+
+SQLITE_TYPES = {"string": str, "integer": int, "number": float, "boolean": int, "date": str}
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    for res in registry.RESOURCES:
+        db[res.name].create(
+            {f.name: SQLITE_TYPES[f.type] for f in res.fields},
+            pk=res.primary_key[0] if len(res.primary_key) == 1 else list(res.primary_key),
+            not_null=[f.name for f in res.fields if f.required],
+            foreign_keys=[(name, ref, ref_field) for name, ref, ref_field in res.foreign_keys],
+            column_order=res.field_names,
+        )
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    for res in registry.RESOURCES:
+        columns = {name for name, _ref, _f in res.foreign_keys} | set(res.facets)
+        columns -= {res.primary_key[0]}
+        for column in sorted(columns):
+            db[res.name].create_index([column], if_not_exists=True)
+
+
+def create_search(db: sqlite_utils.Database) -> None:
+    """FTS5 (porter) on each table's search columns, and one `search_index` over every record:
+    its name, description, every alias and every quote, so a garbled spelling used by a source
+    finds the canonical record."""
+    for res in registry.RESOURCES:
+        if res.search:
+            db[res.name].enable_fts(list(res.search), tokenize="porter", create_triggers=False)
+    db["search_index"].create({"record_table": str, "record_id": str, "name": str, "text": str},
+                              pk=("record_table", "record_id"))
+    db.execute(f"insert into search_index {SEARCH_SOURCES}")
+    db["search_index"].enable_fts(["name", "text"], tokenize="porter")
+
+
+def load_rows(db: sqlite_utils.Database, tables: dict[str, list[dict[str, Any]]]) -> None:
+    for res in registry.RESOURCES:
+        rows = ({k: _sql_value(v) for k, v in row.items()} for row in tables[res.name])
+        db[res.name].insert_all(rows, batch_size=5000)
+
+
+def check_database(path: Path, tables: dict[str, list[dict[str, Any]]]) -> list[Problem]:
+    problems = []
+    conn = sqlite3.connect(path)
+    try:
+        where = path.name
+        (integrity,) = conn.execute("pragma integrity_check").fetchone()
+        if integrity != "ok":
+            problems.append(Problem(where, "", "", f"integrity_check: {integrity}"))
+        for table, rowid, parent, _fk in conn.execute("pragma foreign_key_check"):
+            problems.append(Problem(where, f"{table} rowid {rowid}", "", f"foreign key into {parent} broken"))
+        for res in registry.RESOURCES:
+            (count,) = conn.execute(f'select count(*) from "{res.name}"').fetchone()
+            if count != len(tables[res.name]):
+                problems.append(Problem(where, "", res.name, f"{count} rows, the CSV has {len(tables[res.name])}"))
+    finally:
+        conn.close()
+    return problems
+
+
+def build_database(layout: Layout, target: Path | None = None) -> dict[str, int]:
+    """Load the published package into a new SQLite file and swap it in if every check passes."""
+    target = target or layout.database
+    tables = validate_package(layout.descriptor)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.conn.execute("pragma foreign_keys = on")
+        with db.conn:  # one transaction for the whole load
+            create_tables(db)
+            load_rows(db, tables)
+            create_indexes(db)
+            create_search(db)
+            for name, (_title, _description, sql) in VIEWS.items():
+                db.create_view(name, sql)
+        db.analyze()
+        db.conn.execute("pragma journal_mode = delete")
+        db.close()
+        problems = check_database(tmp, tables)
+        if problems:
+            raise ProblemsFound(problems)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {res.name: len(tables[res.name]) for res in registry.RESOURCES}

@@ -1,0 +1,31 @@
+"""`python -m infratracker.serve`: serve the built database read-only with Datasette."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .paths import Layout
+from .site import serve_args
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Serve build/infratracker.db read-only with Datasette.",
+                                epilog="example:\n  python -m infratracker.serve --port 8123",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8001")))
+    args = p.parse_args(argv)
+    layout = Layout.default()
+    if not layout.database.exists():
+        print("no build/infratracker.db: run `make serve` (or `infratracker db && infratracker site`)",
+              file=sys.stderr)
+        return 1
+    from datasette.cli import cli
+
+    print(f"serving http://{args.host}:{args.port}/{'infratracker'} (read-only)", flush=True)
+    return cli.main(["serve", *serve_args(layout, args.host, args.port)], standalone_mode=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

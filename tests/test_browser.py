@@ -1,0 +1,123 @@
+"""The site in a real browser: Debian's headless Chromium driven by Playwright (no download)."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from infratracker.paths import REPO_ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
+                       ".ci/run installs it"),
+]
+SHOTS = REPO_ROOT / "build" / "screenshots"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(site_built):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "infratracker.serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(proc.stdout.read().decode())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, args=FLAGS,
+            viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        context.close()
+
+
+def shot(page, name: str) -> Path:
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    assert path.stat().st_size > 5000
+    # `make screenshots` sets this to refresh the README's pictures in docs/screenshots.
+    if os.environ.get("INFRATRACKER_SCREENSHOTS"):
+        dest = REPO_ROOT / os.environ["INFRATRACKER_SCREENSHOTS"]
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, dest / path.name)
+    return path
+
+
+def test_home_page_search_box_finds_records(page, server):
+    page.goto(server + "/")
+    assert "infratracker" in page.title()
+    shot(page, "home")
+    page.fill("input#q", "sanctions")
+    page.click("input[type=submit][value=Search]")
+    page.wait_for_url("**/search_index?_search=sanctions**")
+    assert "Western sanctions on Iran" in page.locator("table.rows-and-columns").inner_text()
+
+
+def test_project_page_shows_labels_and_links(page, server):
+    page.goto(server + "/infratracker/projects/kazakhstan-turkmenistan-iran-railway")
+    assert page.locator("h1").inner_text() == "projects: kazakhstan-turkmenistan-iran-railway"
+    assert page.get_by_text("Kazakhstan–Turkmenistan–Iran railway", exact=True).count() >= 1
+    # foreign keys into this row, shown as links with counts
+    assert page.get_by_text("rows from project_id in project_countries").count() == 1
+    shot(page, "project")
+
+
+def test_facet(page, server):
+    page.goto(server + "/infratracker/project_country_roles")
+    page.locator(".facet-info-name", has_text="country").locator("xpath=..").get_by_role(
+        "link", name="Kazakhstan").click()
+    page.wait_for_url("**country=Kazakhstan**")
+    roles = page.locator("table.rows-and-columns td.col-country").all_inner_texts()
+    assert roles and set(roles) == {"Kazakhstan"}
+    shot(page, "facet")
+
+
+def test_search_finds_canonical_record_from_garbled_spelling(page, server):
+    page.goto(server + "/infratracker/search_index?_search=Pezehizyan")
+    cells = page.locator("table.rows-and-columns td.col-name").all_inner_texts()
+    assert "Masoud Pezeshkian" in cells
+    shot(page, "search")
+
+
+def test_map(page, server):
+    page.goto(server + "/infratracker/place_map")
+    page.wait_for_selector(".leaflet-container", timeout=15000)
+    page.wait_for_selector(".leaflet-marker-icon, .marker-cluster", timeout=15000)
+    shot(page, "map")
+
+
+def test_projects_overview(page, server):
+    page.goto(server + "/infratracker/project_overview")
+    assert page.get_by_text("International North–South Transport Corridor").count() == 1
+    shot(page, "projects")

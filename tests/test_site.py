@@ -1,0 +1,135 @@
+"""The Datasette site, through Datasette's own test client."""
+import asyncio
+import hashlib
+import io
+import urllib.parse
+
+import pandas as pd
+import pytest
+
+from infratracker import registry
+from infratracker.site import CANNED_QUERIES, make_app, metadata
+from infratracker.views import VIEWS
+
+
+@pytest.fixture(scope="module")
+def app(site_built):
+    return make_app(site_built)
+
+
+def get(app, path):
+    return asyncio.run(app.client.get(path))
+
+
+PAGES = ([f"/infratracker/{r.name}" for r in registry.RESOURCES] + [f"/infratracker/{v}" for v in VIEWS]
+         + ["/", "/infratracker", "/infratracker/search_index", "/infratracker/projects/instc"]
+         + [f"/infratracker/{q}" for q in CANNED_QUERIES])
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_responds_with_security_headers(app, path):
+    r = get(app, path)
+    assert r.status_code == 200, path
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert get(app, path.rstrip("/") + ".json" if path != "/" else "/.json").status_code == 200
+
+
+def test_facets_count_the_right_rows(app, repo):
+    data = get(app, "/infratracker/projects.json?_facet=status&_size=0").json()
+    counts = {f["value"]: f["count"] for f in data["facet_results"]["status"]["results"]}
+    expected = pd.read_csv(repo.data / "projects.csv", dtype=str, keep_default_na=False)["status"]
+    assert counts == {k: v for k, v in expected[expected != ""].value_counts().items()}
+
+
+def test_default_facets_from_registry(app):
+    data = get(app, "/infratracker/funding_constraints.json?_size=0").json()
+    assert set(data["facet_results"]) == {"constraint_type", "likelihood"}
+
+
+def test_search_finds_canonical_record_from_garbled_spelling(app):
+    rows = get(app, "/infratracker/search_index.json?_search=Pei+Zexi+Qiwan&_shape=array").json()
+    assert [(r["record_table"], r["record_id"]) for r in rows] == [("people", "masoud-pezeshkian")]
+    rows = get(app, "/infratracker/projects.json?_search=railway&_shape=array").json()
+    assert [r["project_id"] for r in rows] == ["kazakhstan-turkmenistan-iran-railway"]
+
+
+def test_foreign_keys_show_names(app):
+    rows = get(app, "/infratracker/project_countries.json?_labels=on&_shape=array&project_id=instc").json()
+    assert [r["country_id"] for r in rows] == [{"value": "IRN", "label": "Iran"}, {"value": "KAZ", "label": "Kazakhstan"}]
+    html = get(app, "/infratracker/agreement_parties?agreement_id=kazakhstan-iran-astana-talks").text
+    assert ">Masoud Pezeshkian</a>" in html
+
+
+@pytest.mark.parametrize("table", ["projects", "countries", "citations", "agreement_parties"])
+def test_csv_download_equals_the_published_csv(app, repo, table):
+    r = get(app, f"/infratracker/{table}.csv?_size=max")
+    served = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)
+    published = pd.read_csv(repo.data / f"{table}.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(served, published)
+
+
+def test_package_and_parquet_downloads(app, repo):
+    r = get(app, "/downloads/package/datapackage.json")
+    assert r.status_code == 200 and r.content == repo.descriptor.read_bytes()
+    assert get(app, "/downloads/package/data/projects.csv").content == (repo.data / "projects.csv").read_bytes()
+    r = get(app, "/downloads/parquet/projects.parquet")
+    frame = pd.read_parquet(io.BytesIO(r.content))
+    assert isinstance(frame["status"].dtype, pd.CategoricalDtype)
+    assert sorted(frame["project_id"]) == sorted(pd.read_csv(repo.data / "projects.csv")["project_id"])
+
+
+WRITES = [
+    "update projects set name = 'x'",
+    "with x as (insert into projects (project_id, name, project_type) values ('x', 'x', 'railway') returning *) select * from x",
+    "attach database '/tmp/evil.db' as evil",
+    "pragma query_only = 0",
+    "/* harmless */ delete from projects",
+    "select load_extension('/tmp/evil.so')",
+    "pragma writable_schema = 1",
+]
+
+
+@pytest.mark.parametrize("sql", WRITES)
+def test_write_attempts_are_refused_and_change_nothing(app, site_built, sql):
+    before = hashlib.sha256(site_built.database.read_bytes()).hexdigest()
+    r = get(app, "/infratracker.json?sql=" + urllib.parse.quote(sql))
+    assert r.status_code in (400, 403), r.text
+    assert r.json()["ok"] is False
+    assert hashlib.sha256(site_built.database.read_bytes()).hexdigest() == before
+    assert get(app, "/infratracker/projects/x.json").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/\\evil.com/", "//evil.com/", "/%5Cevil.com/"])
+def test_no_open_redirects(app, path):
+    r = get(app, path)
+    assert r.status_code == 404 or not r.headers.get("location", "").lstrip("/").startswith(("evil", "\\"))
+    assert "evil.com" not in r.headers.get("location", "")
+
+
+def test_metadata_describes_every_column_from_the_registry(site_built):
+    meta = metadata(site_built)["databases"]["infratracker"]["tables"]
+    for res in registry.RESOURCES:
+        assert meta[res.name]["columns"] == {f.name: f.description for f in res.fields}
+        assert meta[res.name].get("label_column") == res.label_column
+    html = asyncio.run(make_app(site_built).client.get("/infratracker/projects")).text
+    assert registry.resource("projects").field("length_km").description in html
+
+
+def test_script_payload_in_a_cell_comes_back_escaped(checkout):
+    from infratracker.build import build_and_publish
+    from infratracker.db import build_database
+    from infratracker.site import write_site_files
+
+    path = checkout.root / "extracts/seetao-2025-12-16-yiha-summit.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    note: The source names no port.",
+                                 '    note: "<script>alert(1)</script> The source names no port."'), encoding="utf-8")
+    build_and_publish(checkout)
+    build_database(checkout)
+    write_site_files(checkout)
+    app = make_app(checkout)
+    html = asyncio.run(app.client.get("/infratracker/projects/caspian-ports-cooperation")).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
