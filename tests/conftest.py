@@ -5,7 +5,7 @@ import pytest
 
 from infratracker.paths import REPO_ROOT, Layout
 
-INPUTS = ["archive", "extracts", "reference", "README.md"]
+INPUTS = ["archive", "extracts", "reference", "README.md", "releases", "CHANGELOG.md"]
 OUTPUTS = ["data", "schemas", "datapackage.json"]
 
 

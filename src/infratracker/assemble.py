@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import reference, registry, sources
+from . import money, reference, registry, sources
 from .extracts import Extract, Row, date_precision, parse_extract, short_hash
 from .paths import Layout
 from .problems import Problem
@@ -69,10 +69,12 @@ def load_bodies(layout: Layout, extracts: list[Extract]) -> tuple[dict[str, str]
             problems.append(Problem(ext.file, sid, "body_rule", f"no rule {src.get('body_rule')!r} in "
                                     "reference/publishers.yaml"))
             continue
+        encoding = src.get("encoding") or "utf-8"
         try:
-            text = sources.decode(data)
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(ext.file, sid, "archive_path", f"{path} is not valid UTF-8 at byte {exc.start}"))
+            text = sources.decode(data, encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            where = f"at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "(unknown encoding)"
+            problems.append(Problem(ext.file, sid, "encoding", f"{path} cannot be decoded as {encoding} {where}"))
             continue
         body = sources.derive_body(text, sources.BodyRule.from_spec(rule))
         bodies[sid] = sources.normalise(body)
@@ -156,6 +158,25 @@ def assemble(layout: Layout) -> Assembled:
     return Assembled(tables, origins, bodies, problems)
 
 
+def _event_order(ev: dict[str, Any]) -> tuple[str, str]:
+    """When an event counts: its own (partial) date, or the day it was reported."""
+    reported = ev.get("reported_date")
+    return (ev.get("event_date") or (reported.isoformat() if reported else ""), ev.get("event_id") or "")
+
+
+def latest_status(events: list[dict[str, Any]], as_of: str | None = None) -> dict[str, dict[str, Any]]:
+    """Project id -> its latest status event, optionally as of a date (YYYY[-MM[-DD]])."""
+    latest: dict[str, dict[str, Any]] = {}
+    for ev in events:
+        order = _event_order(ev)
+        if as_of is not None and order[0] > as_of:
+            continue
+        cur = latest.get(ev["project_id"])
+        if cur is None or order > _event_order(cur):
+            latest[ev["project_id"]] = ev
+    return latest
+
+
 def _derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
             origins: dict[tuple[str, str], str], problems: list[Problem]) -> None:
     for ev in tables["status_events"]:
@@ -163,14 +184,10 @@ def _derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
         ev["reported_date"] = published.get(ev["source_id"])
     for agr in tables["agreements"]:
         agr["date_precision"] = date_precision(agr.get("date"))
-    latest: dict[str, dict[str, Any]] = {}
-    for ev in tables["status_events"]:
-        # Undated events count from the day they were reported.
-        order = (ev.get("event_date") or (ev["reported_date"] or dt.date.min).isoformat(), ev["event_id"])
-        cur = latest.get(ev["project_id"])
-        if cur is None or order > cur["_order"]:
-            latest[ev["project_id"]] = {**ev, "_order": order}
+    latest = latest_status(tables["status_events"])
     for prj in tables["projects"]:
+        prj["cost_amount_usd"], prj["cost_usd_rate_date"] = money.to_usd(
+            prj.get("cost_amount"), prj.get("cost_currency"), prj.get("cost_year"))
         ev = latest.get(prj["project_id"])
         prj["status"] = ev["status"] if ev else None
         prj["status_date"] = ev.get("event_date") if ev else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import descriptor, docs, reference, registry
+from . import descriptor, docs, reference, registry, release
 from .assemble import Assembled, assemble
 from .csvio import write_csv
 from .paths import Layout
@@ -73,6 +73,7 @@ def check(layout: Layout) -> dict[str, list[dict[str, Any]]]:
     problems = list(asm.problems)
     codes = reference.codes_by_list(asm.tables["codelists"])
     problems += _not_follow_ons(problems, table_problems(asm.tables, codes, origin_function(asm)))
+    problems += release.reused_problems(asm.tables, release.load_removals(layout))
     raise_if(problems)
     return asm.tables
 

@@ -65,6 +65,31 @@ def cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_article(args: argparse.Namespace) -> int:
+    from .curate import add_article
+
+    layout = _layout(args)
+    source_id, archive, extract = add_article(
+        layout, Path(args.file), url=args.url, title=args.title, publisher=args.publisher,
+        published=args.published, language=args.language, encoding=args.encoding,
+        machine_translation=args.machine_translation)
+    print(f"archived {layout.rel(archive)} as source {source_id}")
+    print(f"drafted {layout.rel(extract)}: review it, then run `make build`")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .release import release
+
+    layout = _layout(args)
+    version, changes = release(layout, dt.date.fromisoformat(args.date) if args.date else None)
+    summary = ", ".join(f"{t}: +{len(c['added'])} ~{len(c['changed'])} -{len(c['removed'])}" for t, c in changes.items())
+    print(f"released {version}: {summary or 'no changes'}; wrote releases/{version}.json and CHANGELOG.md")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infratracker", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -98,6 +123,35 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--output", help="database path (default build/infratracker.db)")
     d.set_defaults(func=cmd_db)
 
+    a = sub.add_parser("add-article", formatter_class=fmt, help="archive an article and draft its extract",
+                       description="Archive FILE (text or HTML) byte for byte under archive/, record its "
+                       "SHA-256, derive its body and write extracts/<source-id>.yaml: every country, bloc, "
+                       "project, agreement, person and place it names (by name and by every alias in the "
+                       "data), and the dates, amounts and lengths it states, each with its sentence as the "
+                       "evidence quote. The same article twice (checksum or URL) is refused.",
+                       epilog="example:\n  infratracker add-article ~/captures/rail.html --publisher Seetao "
+                       "--published 2026-01-05 --url https://example.org/a/123\n"
+                       "  infratracker add-article kazinform.txt --language ru --encoding cp1251")
+    a.add_argument("file", help="the captured article (.txt or .html)")
+    a.add_argument("--url", help="address the article was captured from (never guessed)")
+    a.add_argument("--title", help="title (default: the HTML <title> or the first line)")
+    a.add_argument("--publisher", help="publisher or site; a name in reference/publishers.yaml picks its body rule")
+    a.add_argument("--published", help="publication date, YYYY-MM-DD")
+    a.add_argument("--language", default="en", help="BCP 47 language tag of the text (default en)")
+    a.add_argument("--encoding", default="utf-8", help="encoding of the file, decoded strictly (default utf-8)")
+    a.add_argument("--machine-translation", action="store_true", help="the text is a machine translation")
+    a.set_defaults(func=cmd_add_article)
+
+    r = sub.add_parser("release", formatter_class=fmt, help="record a release and regenerate CHANGELOG.md",
+                       description="Snapshot every published record as releases/VERSION.json (VERSION from "
+                       "reference/package.yaml) and regenerate CHANGELOG.md: ids added, changed (which "
+                       "fields) and removed since the last release. Every removed id needs a reason in "
+                       "reference/removals.yaml, and can never be used again.",
+                       epilog="example:\n  (bump version in reference/package.yaml, make build)\n"
+                       "  infratracker release")
+    r.add_argument("--date", help="release date, YYYY-MM-DD (default today)")
+    r.set_defaults(func=cmd_release)
+
     s = sub.add_parser("site", formatter_class=fmt, help="write Datasette metadata and exports",
                        description="Write build/metadata.json (from the registry), build/inspect.json and "
                        "the Parquet and package downloads under build/downloads/.",
@@ -108,12 +162,16 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .build import BuildLocked
+    from .curate import CurationError
 
     args = parser().parse_args(argv)
     try:
         return args.func(args)
     except ProblemsFound as exc:
         print(exc.report(), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except CurationError as exc:
+        print(f"infratracker: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except BuildLocked as exc:
         print(f"infratracker: {exc}", file=sys.stderr)

