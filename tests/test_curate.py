@@ -55,7 +55,7 @@ def test_detects_every_kind_of_candidate(checkout):
     assert [(a["cost_amount"], a["cost_currency"]) for a in draft["amounts"]] == [(1.6e9, "USD"), (1.5e9, "EUR")]
     assert [(l["text"], l["length_km"]) for l in draft["lengths"]] == [("908 km", 908.0)]
     assert [a["quote"][:40] for a in draft["agreements"]] == [
-        "President Pezehizyan spoke in Astana abo", "On 12 March 2026 the sides signed a mem"]
+        "President Pezehizyan spoke in Astana abo", "On 12 March 2026 the sides signed a memo"]
 
 
 def test_add_article_archives_and_drafts(checkout, tmp_path, capsys):
