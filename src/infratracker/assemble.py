@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import money, reference, registry, sources
-from .extracts import Extract, Row, date_precision, parse_extract, short_hash
+from .extracts import Extract, Row, date_precision, file_problems, parse_extract, short_hash
 from .paths import Layout
 from .problems import Problem
 
@@ -32,12 +32,12 @@ def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
     extracts, problems = [], []
     for path in sorted(layout.extracts.glob("*.yaml")):
         rel = layout.rel(path)
-        try:
-            text = sources.decode(path.read_bytes())
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(rel, "", "", f"not valid UTF-8 at byte {exc.start}"))
+        data = path.read_bytes()
+        found = file_problems(data, rel)
+        if found:
+            problems += found
             continue
-        ext, found = parse_extract(text, rel)
+        ext, found = parse_extract(data.decode("utf-8"), rel)
         problems.extend(found)
         if ext is not None:
             extracts.append(ext)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -107,34 +108,75 @@ def build_lock(layout: Layout) -> Iterator[None]:
         yield
 
 
-def publish(layout: Layout, outputs: dict[str, bytes]) -> list[str]:
-    """Write outputs that changed; return their paths. Each file is replaced atomically."""
-    staging = layout.build / f".staging-{os.getpid()}"
+def _write_durably(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _staging(layout: Layout) -> Path:
+    return layout.build / "publish-staging"
+
+
+def _journal(layout: Layout) -> Path:
+    return layout.build / "publish-journal.json"
+
+
+def recover(layout: Layout) -> bool:
+    """Finish a publish that was interrupted after its commit point (the journal), or discard
+    one interrupted before it. Returns True if a publish was completed."""
+    journal = _journal(layout)
+    if journal.exists():
+        _apply(layout, json.loads(journal.read_text(encoding="utf-8")))
+        return True
+    shutil.rmtree(_staging(layout), ignore_errors=True)
+    return False
+
+
+def _apply(layout: Layout, plan: dict[str, list[str]]) -> None:
+    staging = _staging(layout)
+    for rel in plan["replace"]:
+        staged = staging / rel
+        if staged.exists():  # absent: already moved before an interruption
+            (layout.root / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, layout.root / rel)
+    for rel in plan["delete"]:
+        (layout.root / rel).unlink(missing_ok=True)
+    _journal(layout).unlink()
     shutil.rmtree(staging, ignore_errors=True)
-    changed = []
+
+
+def publish(layout: Layout, outputs: dict[str, bytes]) -> list[str]:
+    """Write the outputs that changed; return their paths.
+
+    Every changed file is first written in full to build/publish-staging; then a journal naming
+    them is written atomically: that is the commit point. Before it, an interruption leaves the
+    published files untouched (the staging folder is discarded on the next run); after it, the
+    next run (or `recover`) finishes the renames, so published files are all old or all new,
+    and no final path ever holds a partial file.
+    """
+    recover(layout)
+    staging = _staging(layout)
+    replace = [rel for rel, data in sorted(outputs.items())
+               if not ((layout.root / rel).is_file() and (layout.root / rel).read_bytes() == data)]
+    delete = [layout.rel(p) for p in [*layout.data.glob("*.csv"), *layout.schemas.glob("*.pandera.yaml")]
+              if layout.rel(p) not in outputs]
+    if not replace and not delete:
+        return []
     try:
-        for rel, data in sorted(outputs.items()):
-            final = layout.root / rel
-            if final.is_file() and final.read_bytes() == data:
-                continue
-            tmp = staging / rel
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            changed.append(rel)
-        for rel in changed:
-            final = layout.root / rel
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, final)
-        for stale in [*layout.data.glob("*.csv"), *layout.schemas.glob("*.pandera.yaml")]:
-            if layout.rel(stale) not in outputs:
-                stale.unlink()
-                changed.append(layout.rel(stale))
-    finally:
+        for rel in replace:
+            _write_durably(staging / rel, outputs[rel])
+        tmp = layout.build / "publish-journal.json.tmp"
+        _write_durably(tmp, json.dumps({"replace": replace, "delete": delete}).encode())
+        os.replace(tmp, _journal(layout))
+    except OSError:
         shutil.rmtree(staging, ignore_errors=True)
-    return changed
+        (layout.build / "publish-journal.json.tmp").unlink(missing_ok=True)
+        raise
+    _apply(layout, {"replace": replace, "delete": delete})
+    return replace + delete
 
 
 def build_and_publish(layout: Layout) -> tuple[Built, list[str]]:

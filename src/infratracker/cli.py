@@ -35,6 +35,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"valid package: {sum(len(t) for t in tables.values())} rows in {len(tables)} tables")
         return 0
     layout = _layout(args)
+    if (layout.build / "publish-journal.json").exists():
+        print("a publish was interrupted: run `infratracker build` to finish it", file=sys.stderr)
+        return EXIT_PROBLEMS
     built = build(layout)  # extracts, archives and quotes
     validate_package(layout.descriptor)  # the published files, hashes included
     stale = [rel for rel, data in sorted(built.outputs.items())
@@ -176,8 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     except BuildLocked as exc:
         print(f"infratracker: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except (OSError, ValueError) as exc:
-        print(f"infratracker: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        where = f": {Path(exc.filename).name}" if exc.filename else ""
+        print(f"infratracker: {exc.strerror or exc}{where}; published files are unchanged", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ValueError as exc:
+        print(f"infratracker: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
 
 

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from .frames import format_cell, parse_cell
+from .extracts import file_problems
 from .problems import Problem
 from .registry import Resource, record_key
 
@@ -27,24 +28,23 @@ def write_csv(res: Resource, rows: list[dict[str, Any]]) -> bytes:
 
 def read_csv(data: bytes, res: Resource, file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Rows of a published CSV as Python values, with every problem found (never raises)."""
-    problems: list[Problem] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        return [], [Problem(file, "", "", "starts with a byte-order mark; save as UTF-8 without BOM")]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        return [], [Problem(file, "", "", f"contains a NUL byte at offset {nul}")]
+    problems = file_problems(data, file)
+    if problems:
+        return [], problems
+    text = data.decode("utf-8")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [Problem(file, "", "", f"not valid UTF-8 at byte {exc.start} (is it cp1252?)")]
-    if "\r" in text:
-        problems.append(Problem(file, "", "", "has CR line ends; the package uses \\n"))
-    records = list(csv.reader(io.StringIO(text, newline="")))
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:  # an unbalanced quote, or a field over the csv module's limit
+        return [], [Problem(file, "", "", f"is not a well-formed CSV file: {exc}")]
     if not records:
         return [], [Problem(file, "", "", "empty file: expected a header row")]
     header = records[0]
     if header != res.field_names:
-        return [], [Problem(file, "", "", f"header {header} differs from the registry's columns {res.field_names}")]
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        why = f"duplicate columns {dupes}" if dupes else (
+            "one column: is the delimiter ';'? the package uses ','" if len(header) == 1 and ";" in header[0] else
+            f"expected {res.field_names}")
+        return [], [Problem(file, "", "", f"header {header} differs from the registry's columns: {why}")]
     rows = []
     for line_no, cells in enumerate(records[1:], start=2):
         if len(cells) != len(header):
@@ -60,3 +60,22 @@ def read_csv(data: bytes, res: Resource, file: str) -> tuple[list[dict[str, Any]
                 problems.append(Problem(file, record_key(res, raw), f.name, str(exc)))
         rows.append(row)
     return rows, problems
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_csv(res: Resource, rows: list[dict[str, Any]]) -> bytes:
+    """A variant for spreadsheets: BOM (Excel then reads UTF-8), CRLF, and any text cell that a
+    spreadsheet would run as a formula prefixed with an apostrophe. The data itself refuses such
+    cells; this guards anything that gets past it."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(res.field_names)
+    for row in sort_rows(res, rows):
+        cells = []
+        for f in res.fields:
+            cell = format_cell(f, row.get(f.name))
+            cells.append("'" + cell if f.type == "string" and cell.startswith(FORMULA_START) else cell)
+        writer.writerow(cells)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

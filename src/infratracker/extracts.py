@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +57,15 @@ def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
     if f.type == "string":
         if isinstance(raw, bool):
             return None, f"expected text, got the YAML boolean {raw!r}; put the value in quotes"
-        if isinstance(raw, (dt.date, int, float)):
-            return (raw.isoformat() if isinstance(raw, dt.date) else str(raw)), None
+        if isinstance(raw, (int, float)):  # 004 would silently become 4
+            return None, f"expected text, got the YAML number {raw!r}; put the value in quotes"
+        if isinstance(raw, dt.date):
+            return raw.isoformat(), None
         if not isinstance(raw, str):
             return None, f"expected text, got {type(raw).__name__}"
+        if unicodedata.normalize("NFC", raw) != raw:
+            return None, "text is not in Unicode NFC form (an id or name that differs only in normalisation " \
+                         "is a different string to every program); re-type it or normalise the file to NFC"
         return raw, None
     if f.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):
@@ -249,6 +255,25 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def file_problems(data: bytes, file: str) -> list[Problem]:
+    """Problems of a hand-edited file as bytes: the package's text files are UTF-8 without BOM,
+    with \\n line ends and no NUL."""
+    problems = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(file, "", "", "starts with a byte-order mark; save as UTF-8 without BOM"))
+    cr, nul = data.find(b"\r"), data.find(b"\x00")
+    if cr >= 0:
+        problems.append(Problem(file, "", "", f"has CR line ends (first at byte {cr}); save with \\n line ends"))
+    if nul >= 0:
+        problems.append(Problem(file, "", "", f"contains a NUL byte at offset {nul}"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(file, "", "", f"not valid UTF-8 at byte {exc.start} ({data[exc.start:exc.start + 2]!r}: "
+                                "cp1252?); save as UTF-8"))
+    return problems
 
 
 def parse_extract(text: str, file: str) -> tuple[Extract | None, list[Problem]]:

@@ -82,17 +82,20 @@ def validate_package(location: str | Path | None = None) -> dict[str, list[dict[
     package = Package(location)
     problems: list[Problem] = []
     tables = {}
+    unreadable = set()
     for res in registry.RESOURCES:
         tables[res.name], found = package.read_rows(res.name)
         problems += found
+        if any(p.record == "" and p.field == "" for p in found):  # the file as a whole is bad
+            unreadable.add(res.name)
     for name in sorted(set(package.resources) - set(registry.RESOURCE_METADATA)):
         problems.append(Problem("datapackage.json", "", name, f"resource {name!r} is not in the registry"))
     codes = codes_by_list(tables["codelists"])
     origin_of = _origin(package)
     for res in registry.RESOURCES:
         problems += schema_problems(res, tables[res.name], codes, origin_of)
-    problems += key_problems(tables, origin_of)
-    raise_if(problems)
+    problems += key_problems(tables, origin_of, frozenset(unreadable))
+    raise_if(problems, "the package is not valid")
     return tables
 
 
@@ -120,7 +123,7 @@ def load(table: str | None = None, path: str | Path | None = None) -> Any:
         frames[name] = typed_frame(res, rows, codes)
     if table is None:
         problems += key_problems(all_rows, origin_of)
-    raise_if(problems)
+    raise_if(problems, "the package is not valid")
     return frames[table] if table else frames
 
 

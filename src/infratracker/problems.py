@@ -18,16 +18,17 @@ class Problem:
 class ProblemsFound(Exception):
     """Raised at the end of a stage that found problems; carries every one of them."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], consequence: str = "nothing was published"):
         self.problems = sorted(set(problems))
+        self.consequence = consequence
         super().__init__(f"{len(self.problems)} problem(s)")
 
     def report(self) -> str:
         lines = [str(p) for p in self.problems]
-        lines.append(f"{len(self.problems)} problem(s); nothing was published.")
+        lines.append(f"{len(self.problems)} problem(s); {self.consequence}.")
         return "\n".join(lines)
 
 
-def raise_if(problems: list[Problem]) -> None:
+def raise_if(problems: list[Problem], consequence: str = "nothing was published") -> None:
     if problems:
-        raise ProblemsFound(problems)
+        raise ProblemsFound(problems, consequence)

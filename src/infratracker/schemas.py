@@ -8,8 +8,12 @@ from .frames import pandas_dtype
 from .registry import Field, Resource
 
 
+# Text a spreadsheet would run as a formula (CSV injection) is refused in every text column.
+FORMULA_SAFE = r"^(?![=+\-@\t\r])"
+
+
 def _checks(f: Field, codes: dict[str, list[str]]) -> list[pa.Check]:
-    checks = []
+    checks = [pa.Check.str_matches(FORMULA_SAFE)] if f.type == "string" else []
     if f.codelist:
         checks.append(pa.Check.isin(codes[f.codelist]))
     if f.pattern:

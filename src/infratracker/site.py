@@ -97,6 +97,7 @@ def _home_html(description: str) -> str:
                       for name, q in CANNED_QUERIES.items())
     csvs = ", ".join(f'<a href="/downloads/package/data/{r.name}.csv">{r.name}</a>' for r in registry.RESOURCES)
     parquet = ", ".join(f'<a href="/downloads/parquet/{r.name}.parquet">{r.name}</a>' for r in registry.RESOURCES)
+    sheets = ", ".join(f'<a href="/downloads/spreadsheet/{r.name}.csv">{r.name}</a>' for r in registry.RESOURCES)
     return (
         f"<p>{html.escape(description)}</p>"
         f'<form action="{db}/search_index" method="get" role="search">'
@@ -108,6 +109,7 @@ def _home_html(description: str) -> str:
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
         '<p><a href="/downloads/package/datapackage.json">datapackage.json</a> (descriptor with schemas, '
         f"keys and hashes). CSV: {csvs}.</p><p>Parquet, for pandas, DuckDB or Spark: {parquet}.</p>"
+        f"<p>CSV for spreadsheets (BOM, CRLF, formula-safe): {sheets}.</p>"
         "<p>Every table and view also has JSON and CSV links on its page.</p></details>"
     )
 
@@ -157,7 +159,8 @@ def metadata(layout: Layout) -> dict[str, Any]:
 
 
 def write_downloads(layout: Layout, target: Path) -> None:
-    from .package import load
+    from .csvio import spreadsheet_csv
+    from .package import Package, load
 
     pkg = target / "package"
     shutil.rmtree(target, ignore_errors=True)
@@ -168,6 +171,11 @@ def write_downloads(layout: Layout, target: Path) -> None:
     (target / "parquet").mkdir()
     for name, frame in load(path=layout.descriptor).items():
         frame.to_parquet(target / "parquet" / f"{name}.parquet", index=False)
+    (target / "spreadsheet").mkdir()
+    package = Package(layout.descriptor)
+    for res in registry.RESOURCES:
+        rows, _problems = package.read_rows(res.name)  # validated by load() just above
+        (target / "spreadsheet" / f"{res.name}.csv").write_bytes(spreadsheet_csv(res, rows))
 
 
 def write_site_files(layout: Layout) -> list[Path]:

@@ -23,6 +23,8 @@ def _describe(check: str, case: Any, field: registry.Field | None) -> str:
         return f"duplicate value {case!r}: must be unique"
     if check.startswith("isin") and field is not None:
         return f"{case!r} is not a code of codelist {field.codelist!r}"
+    if check.startswith("str_matches('^(?!"):
+        return f"{str(case)[:40]!r} starts with =, +, -, @, tab or CR, which a spreadsheet would run as a formula"
     if check.startswith("str_matches") and field is not None:
         return f"{case!r} does not match the pattern {field.pattern}"
     if check.startswith("str_length") and field is not None:
@@ -56,8 +58,10 @@ def schema_problems(res: registry.Resource, rows: list[dict[str, Any]], codes: d
     return problems
 
 
-def key_problems(tables: dict[str, list[dict[str, Any]]], origin_of: OriginOf) -> list[Problem]:
-    """Foreign keys across tables, and the registry's row rules."""
+def key_problems(tables: dict[str, list[dict[str, Any]]], origin_of: OriginOf,
+                 unreadable: frozenset[str] = frozenset()) -> list[Problem]:
+    """Foreign keys across tables, and the registry's row rules. References into or out of
+    `unreadable` tables (already reported as a whole) are not checked row by row."""
     problems = []
     referenced = {(t, f) for res in registry.RESOURCES for _name, t, f in res.foreign_keys}
     keys = {(t, f): {row.get(f) for row in tables[t]} for t, f in referenced}
@@ -66,6 +70,8 @@ def key_problems(tables: dict[str, list[dict[str, Any]]], origin_of: OriginOf) -
     for res in registry.RESOURCES:
         for row in tables[res.name]:
             for name, ref_table, ref_field in res.foreign_keys:
+                if ref_table in unreadable:
+                    continue
                 value = row.get(name)
                 if value is not None and value not in keys[(ref_table, ref_field)]:
                     file, record = origin_of(res.name, row)
@@ -78,7 +84,8 @@ def key_problems(tables: dict[str, list[dict[str, Any]]], origin_of: OriginOf) -
                         if row.get(needed) is None:
                             file, record = origin_of(res.name, row)
                             problems.append(Problem(file, record, needed, f"required when {f.name} is set"))
-            if "record_table" in res.field_names and row.get("record_table") in citable:
+            if "record_table" in res.field_names and row.get("record_table") in citable \
+                    and row["record_table"] not in unreadable:
                 if row.get("record_id") not in citable[row["record_table"]]:
                     file, record = origin_of(res.name, row)
                     problems.append(Problem(file, record, "record_id",
