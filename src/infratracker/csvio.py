@@ -11,6 +11,11 @@ from .problems import Problem
 from .registry import Resource, record_key
 
 
+# The csv module's field limit is global and other libraries (frictionless) raise it on import;
+# set it here so reading never depends on import order. Lengths are checked by the registry.
+csv.field_size_limit(2**31 - 1)
+
+
 def sort_rows(res: Resource, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     pk = [res.field(k) for k in res.primary_key]
     return sorted(rows, key=lambda r: tuple(format_cell(f, r.get(f.name)) for f in pk))

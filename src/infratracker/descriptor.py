@@ -29,8 +29,8 @@ def field_descriptor(f: Field, codes: dict[str, list[str]]) -> dict[str, Any]:
         constraints["minimum"] = int(f.minimum) if f.type == "integer" else f.minimum
     if f.maximum is not None:
         constraints["maximum"] = int(f.maximum) if f.type == "integer" else f.maximum
-    if f.max_length is not None:
-        constraints["maxLength"] = f.max_length
+    if f.length_limit is not None:
+        constraints["maxLength"] = f.length_limit
     if constraints:
         out["constraints"] = constraints
     if f.example:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_TEXT = 5000  # length cap of text columns that declare none
 TYPES = ("string", "integer", "number", "boolean", "date")
 
 
@@ -33,6 +34,10 @@ class Field:
 
     def __post_init__(self) -> None:
         assert self.type in TYPES, self.type
+
+    @property
+    def length_limit(self) -> int | None:
+        return self.max_length or (MAX_TEXT if self.type == "string" else None)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ def _checks(f: Field, codes: dict[str, list[str]]) -> list[pa.Check]:
         checks.append(pa.Check.isin(codes[f.codelist]))
     if f.pattern:
         checks.append(pa.Check.str_matches(f.pattern))
-    if f.max_length is not None:
-        checks.append(pa.Check.str_length(max_value=f.max_length))
+    if f.length_limit is not None:
+        checks.append(pa.Check.str_length(max_value=f.length_limit))
     if f.minimum is not None:
         checks.append(pa.Check.ge(f.minimum))
     if f.maximum is not None:

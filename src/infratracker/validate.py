@@ -28,7 +28,7 @@ def _describe(check: str, case: Any, field: registry.Field | None) -> str:
     if check.startswith("str_matches") and field is not None:
         return f"{case!r} does not match the pattern {field.pattern}"
     if check.startswith("str_length") and field is not None:
-        return f"text of {len(str(case))} characters is longer than the limit of {field.max_length}"
+        return f"text of {len(str(case))} characters is longer than the limit of {field.length_limit}"
     if check.startswith(("greater_than", "less_than", "in_range")):
         return f"{case!r} is out of range ({check})"
     return f"{check}: {case!r}"
