@@ -41,6 +41,8 @@ EXTRACT_CASES = {
     "over-long field": (lambda l: replace_bytes(l, EXTRACT, b"    name: Farabi Memorial Complex",
                                                 b"    name: Farabi Memorial Complex" + b" x" * 200),
                         "record farabi-memorial-complex: field name: text of 423 characters is longer than the limit of 200"),
+    "date out of range": (lambda l: replace_bytes(l, EXTRACT, b'published_date: "2025-12-16"', b'published_date: "2263-01-01"'),
+                           "record seetao-2025-12-16-yiha-summit: field published_date: date 2263-01-01 is outside 1800-01-01 to 2200-12-31"),
     "formula in a text cell": (lambda l: replace_bytes(l, EXTRACT, b"    note: The source names no port.",
                                                        b"    note: '=HYPERLINK(\"http://x\")'"),
                                "record caspian-ports-cooperation: field note: '=HYPERLINK(\"http://x\")' starts with =, +, -, @"),

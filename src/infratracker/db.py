@@ -32,8 +32,8 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def create_tables(db: sqlite_utils.Database) -> None:
-    for res in registry.RESOURCES:
+def create_tables(db: sqlite_utils.Database, resources=registry.RESOURCES) -> None:
+    for res in resources:
         db[res.name].create(
             {f.name: SQLITE_TYPES[f.type] for f in res.fields},
             pk=res.primary_key[0] if len(res.primary_key) == 1 else list(res.primary_key),
@@ -64,8 +64,9 @@ def create_search(db: sqlite_utils.Database) -> None:
     db["search_index"].enable_fts(["name", "text"], tokenize="porter")
 
 
-def load_rows(db: sqlite_utils.Database, tables: dict[str, list[dict[str, Any]]]) -> None:
-    for res in registry.RESOURCES:
+def load_rows(db: sqlite_utils.Database, tables: dict[str, list[dict[str, Any]]],
+              resources=registry.RESOURCES) -> None:
+    for res in resources:
         rows = ({k: _sql_value(v) for k, v in row.items()} for row in tables[res.name])
         db[res.name].insert_all(rows, batch_size=5000)
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from . import registry
+from .frames import check_date
 from .problems import Problem
 from .registry import Field, Resource
 
@@ -82,12 +83,10 @@ def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
     if f.type == "date":
         if isinstance(raw, dt.datetime):
             return None, f"expected a date, got a date and time {raw!r}"
-        if isinstance(raw, dt.date):
-            return raw, None
         try:
-            return dt.date.fromisoformat(str(raw)), None
-        except ValueError:
-            return None, f"invalid date {raw!r}: expected YYYY-MM-DD"
+            return check_date(raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))), None
+        except ValueError as exc:
+            return None, str(exc) if "outside" in str(exc) else f"invalid date {raw!r}: expected YYYY-MM-DD"
     raise AssertionError(f.type)
 
 

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .registry import Field, Resource
+from .registry import DATE_MAX, DATE_MIN, Field, Resource
 
 PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "float64", "boolean": "boolean",
                  "date": "datetime64[ns]"}
@@ -31,6 +31,12 @@ def format_cell(f: Field, value: Any) -> str:
     return str(value)
 
 
+def check_date(value: dt.date) -> dt.date:
+    if not DATE_MIN <= value.isoformat() <= DATE_MAX:
+        raise ValueError(f"date {value.isoformat()} is outside {DATE_MIN} to {DATE_MAX}")
+    return value
+
+
 def parse_cell(f: Field, text: str) -> Any:
     """A CSV cell as a Python value; raises ValueError with a readable message."""
     if text == "":
@@ -52,9 +58,10 @@ def parse_cell(f: Field, text: str) -> Any:
         return text == "true"
     if f.type == "date":
         try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"invalid date {text!r}: expected YYYY-MM-DD") from None
+            return check_date(dt.date.fromisoformat(text))
+        except ValueError as exc:
+            raise ValueError(str(exc) if "outside" in str(exc) else f"invalid date {text!r}: expected YYYY-MM-DD") \
+                from None
     raise AssertionError(f.type)
 
 

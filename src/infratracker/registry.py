@@ -12,6 +12,9 @@ from typing import Any
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_TEXT = 5000  # length cap of text columns that declare none
+# Dates outside this range are errors: pandas' datetime64[ns] ends in 2262, and no project
+# this package tracks is dated outside it.
+DATE_MIN, DATE_MAX = "1800-01-01", "2200-12-31"
 TYPES = ("string", "integer", "number", "boolean", "date")
 
 
@@ -147,7 +150,7 @@ RESOURCES: tuple[Resource, ...] = (
             Field("machine_translation", "boolean", "True if the text is a machine translation.",
                   required=True),
             Field("url", "string", "Address of the article where one was captured; empty otherwise "
-                  "(never guessed).", pattern=r"^https?://\S+$"),
+                  "(never guessed).", pattern=r"^https?://[^\s\x00-\x1f\x7f]+$"),
             Field("archive_path", "string", "Path of the archived raw capture in the repository.",
                   required=True, unique=True, pattern=r"^archive/[a-z0-9-]+\.(txt|html)$"),
             Field("encoding", "string", "Character encoding of the raw capture, decoded strictly.",

@@ -119,7 +119,7 @@ def handle_exception(datasette, request, exception):
 
     message = str(exception)
     client_caused = (
-        (isinstance(exception, DatasetteError) and message.startswith("Cannot sort"))
+        (isinstance(exception, DatasetteError) and message.startswith("Cannot "))
         or isinstance(exception, (InvalidSql, ValueError, IndexError, KeyError, sqlite3.ProgrammingError))
         and request is not None and request.path.startswith(f"/{DATABASE}")
     )
