@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
 
-.PHONY: venv build validate db site serve test screenshots bench clean
+.PHONY: venv build validate db site serve test screenshots loadtest audit bench clean
 
 venv: $(STAMP)
 
@@ -39,8 +39,21 @@ test: $(STAMP)
 screenshots: site
 	INFRATRACKER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
 
+# Bounded load on loopback: LOADTEST_ARGS="--duration 20" is what CI runs (default 5 minutes).
+loadtest: site
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+.venv-audit/.installed: requirements-audit.txt
+	rm -rf .venv-audit
+	$(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/pip install --quiet --disable-pip-version-check -r requirements-audit.txt
+	touch .venv-audit/.installed
+
+audit: .venv-audit/.installed
+	.venv-audit/bin/python scripts/audit.py
+
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf build
+	rm -rf build .venv-audit

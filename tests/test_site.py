@@ -133,3 +133,14 @@ def test_script_payload_in_a_cell_comes_back_escaped(checkout):
     html = asyncio.run(app.client.get("/infratracker/projects/caspian-ports-cooperation")).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_memoized_permission_checks_give_datasette_s_own_answers(site_built):
+    app = make_app(site_built)
+    assert get(app, "/").status_code == 200  # startup has run
+    memo = app._table_permission_allows
+    assert memo.memoized
+    for table in [r.name for r in registry.RESOURCES] + list(VIEWS):
+        assert memo("infratracker", table) == memo.original("infratracker", table)
+    assert asyncio.run(app.permission_allowed(None, "view-table", ("infratracker", "projects"), default=True)) is True
+    assert asyncio.run(app.permission_allowed(None, "execute-sql", "infratracker", default=True)) is True
