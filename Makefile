@@ -53,7 +53,7 @@ audit: .venv-audit/.installed
 	.venv-audit/bin/python scripts/audit.py
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/infratracker bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build .venv-audit

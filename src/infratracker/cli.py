@@ -93,6 +93,21 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    layout = _layout(args)
+    sizes = [int(x) for x in args.sizes.split(",")]
+    results = run_bench(sizes, layout.build / "bench", serve_seconds=args.serve_seconds, quiet=args.quiet,
+                        frictionless=not args.skip_frictionless)
+    from .bench import markdown
+
+    print(markdown(results))
+    print("wrote build/bench/results.json and build/bench/results.md")
+    failed = [r["articles"] for r in results["sizes"] if r["full_build"]["returncode"] != 0]
+    return 1 if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infratracker", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,6 +169,20 @@ def parser() -> argparse.ArgumentParser:
                        "  infratracker release")
     r.add_argument("--date", help="release date, YYYY-MM-DD (default today)")
     r.set_defaults(func=cmd_release)
+
+    be = sub.add_parser("bench", formatter_class=fmt, help="benchmark the pipeline against the usual tools",
+                        description="Generate deterministic synthetic corpora (10 projects and ~100 citations "
+                        "per article, quotes that really occur in the texts), run the real pipeline on "
+                        "each stage by stage in its own process, and the baselines in the same run: "
+                        "frictionless validate, sqlite-utils insert --csv, sqlite3 executemany, pandas "
+                        "read_csv, Datasette with default settings. Writes build/bench/results.json and .md.",
+                        epilog="examples:\n  infratracker bench                      # 100, 1000, 10000 articles\n"
+                        "  infratracker bench --sizes 20 --serve-seconds 2 --quiet   # a smoke run")
+    be.add_argument("--sizes", default="100,1000,10000", help="articles per corpus, comma-separated")
+    be.add_argument("--serve-seconds", type=float, default=10, help="seconds per served workload (largest size)")
+    be.add_argument("--skip-frictionless", action="store_true", help="leave out the frictionless baseline")
+    be.add_argument("--quiet", action="store_true", help="no progress output")
+    be.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("site", formatter_class=fmt, help="write Datasette metadata and exports",
                        description="Write build/metadata.json (from the registry), build/inspect.json and "
