@@ -1,5 +1,6 @@
 """The Datasette site, through Datasette's own test client."""
 import asyncio
+import re
 import hashlib
 import io
 import urllib.parse
@@ -144,3 +145,30 @@ def test_memoized_permission_checks_give_datasette_s_own_answers(site_built):
         assert memo("infratracker", table) == memo.original("infratracker", table)
     assert asyncio.run(app.permission_allowed(None, "view-table", ("infratracker", "projects"), default=True)) is True
     assert asyncio.run(app.permission_allowed(None, "execute-sql", "infratracker", default=True)) is True
+
+
+def test_response_cache_is_bounded_and_keyed_by_url():
+    from infratracker.datasette_plugin import ResponseCache
+
+    cache = ResponseCache(max_bytes=10, max_entry=6)
+    scope = {"method": "GET", "path": "/a", "raw_path": b"/a", "query_string": b"x=1", "headers": []}
+    key = cache.key(scope)
+    assert key == b"/a?x=1"
+    assert cache.key({**scope, "headers": [(b"cookie", b"ds_actor=1")]}) is None  # personal: never cached
+    assert cache.key({**scope, "method": "POST"}) is None
+    cache.put(key, {"status": 200}, b"12345")
+    cache.put(b"/b?", {"status": 200}, b"1234567")  # larger than an entry may be
+    cache.put(b"/c?", {"status": 200}, b"123456")  # evicts /a
+    assert cache.get(b"/b?") is None and cache.get(key) is None and cache.get(b"/c?")[1] == b"123456"
+    assert cache.size == 6
+
+
+def test_cached_pages_are_byte_identical(site_built):
+    app = make_app(site_built)
+    first = get(app, "/infratracker/projects?_facet=sector")
+    second = get(app, "/infratracker/projects?_facet=sector")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and second.headers["x-frame-options"] == "DENY"
+    fresh = asyncio.run(app.client.get("/infratracker/projects?_facet=sector", cookies={"a": "b"}))  # not cached
+    timing = re.compile(rb"Queries took [0-9.]+ms")
+    assert timing.sub(b"", fresh.content) == timing.sub(b"", first.content)

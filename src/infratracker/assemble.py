@@ -8,7 +8,10 @@ Every field on which sources disagree is listed in the `conflicts` table. Free-t
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,62 +27,112 @@ NOT_CONFLICTS = {"description", "note"}
 class Assembled:
     tables: dict[str, list[dict[str, Any]]]
     origins: dict[tuple[str, str], str]  # (table, record id) -> extract file that gave it
-    bodies: dict[str, str] = field(default_factory=dict)  # source id -> normalised body
     problems: list[Problem] = field(default_factory=list)
 
 
 def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
-    extracts, problems = [], []
-    for path in sorted(layout.extracts.glob("*.yaml")):
-        rel = layout.rel(path)
-        data = path.read_bytes()
-        found = file_problems(data, rel)
-        if found:
-            problems += found
-            continue
-        ext, found = parse_extract(data.decode("utf-8"), rel)
-        problems.extend(found)
-        if ext is not None:
-            extracts.append(ext)
-    return extracts, problems
+    """Every extract, parsed (and checked against its archive), from the cache where it can."""
+    done = [process_cached(layout, path) for path in sorted(layout.extracts.glob("*.yaml"))]
+    return [d.ext for d in done if d.ext is not None], [p for d in done for p in d.problems]
 
 
-def load_bodies(layout: Layout, extracts: list[Extract]) -> tuple[dict[str, str], dict[str, dict[str, int]], list[Problem]]:
-    """Check each archived capture against its pinned checksum and derive its body."""
-    rules = reference.load_yaml(layout.reference / "publishers.yaml")
-    bodies, sizes, problems = {}, {}, []
-    for ext in extracts:
-        src = ext.source
-        sid, path = src.get("source_id") or "", src.get("archive_path")
-        if not isinstance(path, str):
-            continue  # reported by the schema (required)
-        archive = layout.root / path
-        if not archive.is_file():
-            problems.append(Problem(ext.file, sid, "archive_path", f"archived capture {path} not found"))
-            continue
-        data = archive.read_bytes()
-        digest = sources.sha256(data)
-        if digest != src.get("sha256"):
-            problems.append(Problem(ext.file, sid, "sha256",
-                                    f"checksum mismatch: {path} has SHA-256 {digest}, the extract pins "
-                                    f"{src.get('sha256')}; archived captures are immutable"))
-            continue
-        rule = rules.get(src.get("body_rule"))
-        if rule is None:
-            problems.append(Problem(ext.file, sid, "body_rule", f"no rule {src.get('body_rule')!r} in "
-                                    "reference/publishers.yaml"))
-            continue
-        encoding = src.get("encoding") or "utf-8"
+@dataclass
+class Processed:
+    """One extract, parsed, with its archive checked, its body derived and its quotes found."""
+
+    ext: Extract | None
+    problems: list[Problem]
+    size: dict[str, int] | None = None
+    archive_digest: str | None = None  # of the archive as read, to notice a changed file
+
+
+def process_extract(layout: Layout, path: Path, rules: dict[str, Any]) -> Processed:
+    rel = layout.rel(path)
+    data = path.read_bytes()
+    found = file_problems(data, rel)
+    if found:
+        return Processed(None, found)
+    ext, problems = parse_extract(data.decode("utf-8"), rel)
+    if ext is None:
+        return Processed(None, problems)
+    body, size, digest, body_problems = _body(layout, ext, rules)
+    problems += body_problems
+    if body is not None:
+        for cit in ext.citations:
+            if not sources.quote_in_body(cit["quote"], body):
+                problems.append(Problem(ext.file, cit["record_id"], cit["field"] or "evidence",
+                                        f"quote not found in the archived text of {ext.source.get('source_id')}: "
+                                        f"{cit['quote'][:80]!r}"))
+    return Processed(ext, problems, size, digest)
+
+
+def _body(layout: Layout, ext: Extract, rules: dict[str, Any]):
+    """(normalised body, sizes, archive digest, problems) of an extract's archived capture."""
+    src = ext.source
+    sid, path = src.get("source_id") or "", src.get("archive_path")
+    if not isinstance(path, str):
+        return None, None, None, []  # reported by the schema (required)
+    archive = layout.root / path
+    if not archive.is_file():
+        return None, None, None, [Problem(ext.file, sid, "archive_path", f"archived capture {path} not found")]
+    data = archive.read_bytes()
+    digest = sources.sha256(data)
+    if digest != src.get("sha256"):
+        return None, None, digest, [Problem(ext.file, sid, "sha256",
+                                            f"checksum mismatch: {path} has SHA-256 {digest}, the extract pins "
+                                            f"{src.get('sha256')}; archived captures are immutable")]
+    rule = rules.get(src.get("body_rule"))
+    if rule is None:
+        return None, None, digest, [Problem(ext.file, sid, "body_rule", f"no rule {src.get('body_rule')!r} in "
+                                            "reference/publishers.yaml")]
+    encoding = src.get("encoding") or "utf-8"
+    try:
+        text = sources.decode(data, encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        where = f"at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "(unknown encoding)"
+        return None, None, digest, [Problem(ext.file, sid, "encoding",
+                                            f"{path} cannot be decoded as {encoding} {where}")]
+    body = sources.derive_body(text, sources.BodyRule.from_spec(rule))
+    return sources.normalise(body), {"bytes": len(data), "body_chars": len(body)}, digest, []
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """Changes whenever the code that parses extracts or checks quotes changes."""
+    here = Path(__file__).parent
+    return sources.sha256(b"".join((here / name).read_bytes() for name in
+                                   ("assemble.py", "extracts.py", "sources.py", "registry.py", "frames.py")))
+
+
+def process_cached(layout: Layout, path: Path) -> Processed:
+    """process_extract, cached in build/cache/extracts by the checksums of the extract, the
+    publisher rules and this code; a hit is used only if its archive still has the same bytes."""
+    rules_file = layout.reference / "publishers.yaml"
+    key = sources.sha256(b"|".join([path.read_bytes(), rules_file.read_bytes(), _code_digest().encode(),
+                                    path.name.encode()]))
+    cache = layout.build / "cache" / "extracts" / f"{key}.pickle"
+    if cache.is_file():
         try:
-            text = sources.decode(data, encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            where = f"at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "(unknown encoding)"
-            problems.append(Problem(ext.file, sid, "encoding", f"{path} cannot be decoded as {encoding} {where}"))
-            continue
-        body = sources.derive_body(text, sources.BodyRule.from_spec(rule))
-        bodies[sid] = sources.normalise(body)
-        sizes[sid] = {"bytes": len(data), "body_chars": len(body)}
-    return bodies, sizes, problems
+            hit: Processed = pickle.loads(cache.read_bytes())
+            archive = hit.ext.source.get("archive_path") if hit.ext else None
+            if archive is None or (isinstance(archive, str) and (layout.root / archive).is_file()
+                                   and sources.sha256((layout.root / archive).read_bytes()) == hit.archive_digest):
+                return hit
+        except Exception:  # noqa: BLE001 (a stale or damaged cache entry is recomputed)
+            pass
+    done = process_extract(layout, path, _rules(rules_file))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return done
+
+
+def _rules(path: Path) -> dict[str, Any]:
+    return reference.load_yaml(path)
 
 
 def _merge(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, Any], list[dict[str, Any]], list[Problem]]:
@@ -113,9 +166,10 @@ def _merge(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, An
 
 
 def assemble(layout: Layout) -> Assembled:
-    extracts, problems = read_extracts(layout)
-    bodies, sizes, body_problems = load_bodies(layout, extracts)
-    problems += body_problems
+    done = [process_cached(layout, path) for path in sorted(layout.extracts.glob("*.yaml"))]
+    extracts = [d.ext for d in done if d.ext is not None]
+    problems = [p for d in done for p in d.problems]
+    sizes = {d.ext.source.get("source_id"): d.size for d in done if d.ext is not None and d.size}
     published = {e.source.get("source_id"): e.source.get("published_date") for e in extracts}
 
     grouped: dict[tuple[str, str], list[Row]] = {}
@@ -154,8 +208,8 @@ def assemble(layout: Layout) -> Assembled:
         src.update(sizes.get(src["source_id"], {"bytes": None, "body_chars": None}))
     _derive(tables, published, origins, problems)
     for ext in extracts:
-        _evidence(ext, tables, bodies, problems)
-    return Assembled(tables, origins, bodies, problems)
+        _evidence(ext, tables)
+    return Assembled(tables, origins, problems)
 
 
 def _event_order(ev: dict[str, Any]) -> tuple[str, str]:
@@ -210,26 +264,18 @@ def _derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
         place.update(latitude=hit["latitude"], longitude=hit["longitude"], coordinates_source="gazetteer")
 
 
-def _evidence(ext: Extract, tables: dict[str, list[dict[str, Any]]], bodies: dict[str, str],
-              problems: list[Problem]) -> None:
-    sid = ext.source.get("source_id")
-    body = bodies.get(sid)
+def _evidence(ext: Extract, tables: dict[str, list[dict[str, Any]]]) -> None:
     for cit in ext.citations:
-        if body is not None and not sources.quote_in_body(cit["quote"], body):
-            problems.append(Problem(ext.file, cit["record_id"], cit["field"] or "evidence",
-                                    f"quote not found in the archived text of {sid}: {cit['quote'][:80]!r}"))
+        cit = dict(cit)  # the extract may come from the cache: leave it as it was
         cit["citation_id"] = "cit-" + short_hash(cit["record_table"], cit["record_id"], cit["field"],
                                                  cit["source_id"], cit["quote"])
         tables["citations"].append(cit)
     for als in ext.aliases:
+        als = dict(als)
         als["alias_id"] = "als-" + short_hash(als["record_table"], als["record_id"], als["alias"], als["source_id"])
         tables["aliases"].append(als)
     for cor in ext.corrections:
+        cor = dict(cor)
         cor["correction_id"] = "cor-" + short_hash(cor["record_table"], cor["record_id"], cor["field"],
                                                    cor["source_id"])
         tables["corrections"].append(cor)
-
-
-def source_files(layout: Layout) -> list[Path]:
-    """Every input the build reads, for callers that want to know what changed."""
-    return sorted([*layout.extracts.glob("*.yaml"), *layout.archive.iterdir(), *layout.reference.glob("*.yaml")])

@@ -56,6 +56,7 @@ class Resource:
     citable: bool = True  # rows can be cited (citations.record_table)
     extract_key: str | None = None  # the top-level list in an extract file that produces these rows
     nested_in: tuple[str, str] | None = None  # (parent resource, list key) for rows written inside a parent
+    indexes: tuple[tuple[str, ...], ...] = ()  # extra (composite) SQLite indexes
 
     @property
     def field_names(self) -> list[str]:
@@ -403,6 +404,7 @@ RESOURCES: tuple[Resource, ...] = (
             use("note"),
         ),
         ("citation_id",), facets=("record_table", "source_id"), search=("quote",), citable=False,
+        indexes=(("record_table", "record_id"),),
     ),
     Resource(
         "aliases", "Aliases",
@@ -419,6 +421,7 @@ RESOURCES: tuple[Resource, ...] = (
             use("note"),
         ),
         ("alias_id",), facets=("record_table", "language"), search=("alias",), citable=False,
+        indexes=(("record_table", "record_id"),),
     ),
     Resource(
         "corrections", "Corrections",

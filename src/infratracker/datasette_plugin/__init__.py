@@ -34,6 +34,9 @@ INTEGER_ARGS = ("_timelimit", "_size", "_facet_size", "_ttl")
 # Arbitrary SQL may run up to the time limit; at most this many at once, the rest wait their
 # turn without holding a SQL thread, so pages, rows and facets always find one free.
 ARBITRARY_SQL_AT_ONCE = 1
+# The database is immutable and the metadata fixed while the site runs, so a page's bytes
+# depend only on its URL: anonymous GET responses are kept in memory, up to these sizes.
+CACHE_BYTES, CACHE_ENTRY_BYTES = 64 * 2**20, 2 * 2**20
 
 # Datasette's pages use inline scripts and styles; nothing is loaded from elsewhere except
 # map tiles (images) from OpenStreetMap.
@@ -72,10 +75,49 @@ def _is_arbitrary_sql(path: str, query_string: bytes) -> bool:
     return any(k == "sql" for k, _v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
 
 
+class ResponseCache:
+    """A bounded LRU of whole responses (status, headers, body) by path and query string."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES, max_entry: int = CACHE_ENTRY_BYTES):
+        from collections import OrderedDict
+
+        self.entries: "OrderedDict[bytes, tuple[dict, bytes]]" = OrderedDict()
+        self.size, self.max_bytes, self.max_entry = 0, max_bytes, max_entry
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(scope) -> bytes | None:
+        if scope.get("method") != "GET":
+            return None
+        headers = dict(scope.get("headers") or [])
+        if b"cookie" in headers or b"authorization" in headers:
+            return None
+        return scope.get("raw_path", scope["path"].encode()) + b"?" + scope.get("query_string", b"")
+
+    def get(self, key: bytes):
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
+        return hit
+
+    def put(self, key: bytes, start: dict, body: bytes) -> None:
+        if len(body) > self.max_entry or key in self.entries:
+            return
+        self.entries[key] = (start, body)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            _k, (_s, old) = self.entries.popitem(last=False)
+            self.size -= len(old)
+
+
 def security_headers(app):
     import asyncio
 
     gate = asyncio.Semaphore(ARBITRARY_SQL_AT_ONCE)
+    cache = ResponseCache()
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http":
@@ -88,11 +130,27 @@ def security_headers(app):
         if problem:
             return await _plain(send, 400, problem)
 
+        key = cache.key(scope)
+        hit = cache.get(key) if key is not None else None
+        if hit is not None:
+            await send(hit[0])
+            await send({"type": "http.response.body", "body": hit[1]})
+            return
+        captured: dict = {"start": None, "body": [], "size": 0}
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _v in HEADERS}
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
                 message = {**message, "headers": headers + HEADERS}
+                captured["start"] = message
+            elif message["type"] == "http.response.body" and key is not None and captured["size"] <= CACHE_ENTRY_BYTES:
+                captured["body"].append(message.get("body", b""))
+                captured["size"] += len(message.get("body", b""))
+                start = captured["start"]
+                if not message.get("more_body") and start and start["status"] == 200 and not any(
+                        k.lower() == b"set-cookie" for k, _v in start.get("headers", [])):
+                    cache.put(key, start, b"".join(captured["body"]))
             await send(message)
 
         if _is_arbitrary_sql(path, scope.get("query_string", b"")):
@@ -100,6 +158,7 @@ def security_headers(app):
                 return await app(scope, receive, send_with_headers)
         return await app(scope, receive, send_with_headers)
 
+    wrapped.cache = cache
     return wrapped
 
 
