@@ -17,25 +17,19 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import httpx
 
+from infratracker.serving import free_port, wait_until_up
+
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -193,13 +187,7 @@ def main() -> int:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
+        if not wait_until_up(base, 20):
             print("server did not start", file=sys.stderr)
             return 2
         result = asyncio.run(run(base, server.pid, args))

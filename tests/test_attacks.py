@@ -54,6 +54,7 @@ def test_write_and_escape_attempts_fail_and_change_nothing(app, site_built, quer
     assert str(site_built.root) not in r.text
     assert hashlib.sha256(site_built.database.read_bytes()).hexdigest() == before
     assert get(app, "/infratracker/projects.json?_size=0").json()["filtered_table_rows_count"] == 8
+    assert get(app, "/infratracker/projects/x.json").status_code == 404
 
 
 ABUSE = [

@@ -1,16 +1,14 @@
 """The site in a real browser: Debian's headless Chromium driven by Playwright (no download)."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from infratracker.paths import REPO_ROOT
+from infratracker.serving import free_port, wait_until_up
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -23,25 +21,13 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(site_built):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "infratracker.serve", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    if not wait_until_up(base, 20):
         proc.kill()
         raise RuntimeError(proc.stdout.read().decode())
     yield base

@@ -32,8 +32,30 @@ class Assembled:
 
 def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
     """Every extract, parsed (and checked against its archive), from the cache where it can."""
-    done = [process_cached(layout, path) for path in sorted(layout.extracts.glob("*.yaml"))]
+    done = process_all(layout)
     return [d.ext for d in done if d.ext is not None], [p for d in done for p in d.problems]
+
+
+PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
+
+
+def process_all(layout: Layout) -> list[Processed]:
+    """Every extract, in file order: cache hits read here, misses processed on every core."""
+    paths = sorted(layout.extracts.glob("*.yaml"))
+    done: list[Processed | None] = [cached(layout, path) for path in paths]
+    misses = [i for i, d in enumerate(done) if d is None]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(misses) < PARALLEL_FROM or workers < 2:
+        for i in misses:
+            done[i] = process_and_store(layout, paths[i])
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            fresh = pool.map(process_and_store, [layout] * len(misses), [paths[i] for i in misses], chunksize=32)
+            for i, result in zip(misses, fresh):
+                done[i] = result
+    return done  # type: ignore[return-value]
 
 
 @dataclass
@@ -104,23 +126,34 @@ def _code_digest() -> str:
                                    ("assemble.py", "extracts.py", "sources.py", "registry.py", "frames.py")))
 
 
-def process_cached(layout: Layout, path: Path) -> Processed:
-    """process_extract, cached in build/cache/extracts by the checksums of the extract, the
-    publisher rules and this code; a hit is used only if its archive still has the same bytes."""
-    rules_file = layout.reference / "publishers.yaml"
-    key = sources.sha256(b"|".join([path.read_bytes(), rules_file.read_bytes(), _code_digest().encode(),
-                                    path.name.encode()]))
-    cache = layout.build / "cache" / "extracts" / f"{key}.pickle"
-    if cache.is_file():
-        try:
-            hit: Processed = pickle.loads(cache.read_bytes())
-            archive = hit.ext.source.get("archive_path") if hit.ext else None
-            if archive is None or (isinstance(archive, str) and (layout.root / archive).is_file()
-                                   and sources.sha256((layout.root / archive).read_bytes()) == hit.archive_digest):
-                return hit
-        except Exception:  # noqa: BLE001 (a stale or damaged cache entry is recomputed)
-            pass
-    done = process_extract(layout, path, _rules(rules_file))
+def _cache_file(layout: Layout, path: Path) -> Path:
+    rules = (layout.reference / "publishers.yaml").read_bytes()
+    key = sources.sha256(b"|".join([path.read_bytes(), rules, _code_digest().encode(), path.name.encode()]))
+    return layout.build / "cache" / "extracts" / f"{key}.pickle"
+
+
+def cached(layout: Layout, path: Path) -> Processed | None:
+    """process_extract's result from build/cache/extracts, keyed by the checksums of the extract,
+    the publisher rules and this code; used only if its archive still has the same bytes."""
+    cache = _cache_file(layout, path)
+    if not cache.is_file():
+        return None
+    try:
+        hit: Processed = pickle.loads(cache.read_bytes())
+    except Exception:  # noqa: BLE001 (a stale or damaged cache entry is recomputed)
+        return None
+    archive = hit.ext.source.get("archive_path") if hit.ext else None
+    if archive is None:
+        return hit
+    file = layout.root / archive if isinstance(archive, str) else None
+    if file is not None and file.is_file() and sources.sha256(file.read_bytes()) == hit.archive_digest:
+        return hit
+    return None
+
+
+def process_and_store(layout: Layout, path: Path) -> Processed:
+    done = process_extract(layout, path, _rules((layout.reference / "publishers.yaml").read_bytes()))
+    cache = _cache_file(layout, path)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -131,8 +164,12 @@ def process_cached(layout: Layout, path: Path) -> Processed:
     return done
 
 
-def _rules(path: Path) -> dict[str, Any]:
-    return reference.load_yaml(path)
+@lru_cache(maxsize=4)
+def _rules(text: bytes) -> dict[str, Any]:
+    """Publisher rules, parsed once per process (keyed by the file's bytes)."""
+    import yaml
+
+    return yaml.safe_load(text)
 
 
 def _merge(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, Any], list[dict[str, Any]], list[Problem]]:
@@ -166,7 +203,7 @@ def _merge(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, An
 
 
 def assemble(layout: Layout) -> Assembled:
-    done = [process_cached(layout, path) for path in sorted(layout.extracts.glob("*.yaml"))]
+    done = process_all(layout)
     extracts = [d.ext for d in done if d.ext is not None]
     problems = [p for d in done for p in d.problems]
     sizes = {d.ext.source.get("source_id"): d.size for d in done if d.ext is not None and d.size}

@@ -9,7 +9,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 
 from . import registry
 from .csvio import read_csv

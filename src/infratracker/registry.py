@@ -7,7 +7,7 @@ and tests/test_registry.py proves the generated copies agree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

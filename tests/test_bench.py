@@ -1,0 +1,62 @@
+"""The benchmark at a smoke size (CI runs only this; `make bench` runs the real sizes), and the
+per-extract cache that makes rebuilds cheaper. No timing is asserted: figures are reported."""
+import json
+
+from conftest import snapshot
+
+from infratracker import bench, sources
+from infratracker.cli import main
+
+EXTRACT = "extracts/seetao-2025-12-16-yiha-summit.yaml"
+
+
+def test_synthetic_articles_are_deterministic_and_their_quotes_occur():
+    text, doc = bench.article(7, 10)
+    assert bench.article(7, 10) == (text, doc)
+    body = sources.normalise(text)
+    quotes = [e["quote"] for section in ("projects", "agreements", "countries", "people")
+              for rec in doc[section] for e in rec.get("evidence", [])]
+    assert len(quotes) > 40 and all(sources.normalise(q) in body for q in quotes)
+
+
+def test_bench_smoke_run(tmp_path):
+    results = bench.run_bench([3], tmp_path, serve_seconds=0.5, quiet=True)
+    (size,) = results["sizes"]
+    assert size["full_build"]["returncode"] == 0
+    assert size["rows"]["projects"] == 30 and size["rows"]["citations"] > 250
+    assert size["stages"]["problems"] == 0
+    assert size["frictionless_validate"]["valid"] is True
+    assert size["validate_package_ours"]["returncode"] == 0
+    assert size["sqlite_ours"]["rows"] == size["executemany"]["rows"] == size["pandas_read_csv"]["rows"]
+    for server in ("serve_ours", "serve_datasette_defaults"):
+        assert all(w["errors"] == 0 and w["requests"] > 0 for w in size[server].values()), size[server]
+    assert size["rebuild_one_article"]["returncode"] == 0
+    assert json.loads((tmp_path / "results.json").read_text())["sizes"][0]["articles"] == 3
+    assert "| 3 | 30 |" in (tmp_path / "results.md").read_text()
+
+
+def test_cache_is_used_and_never_hides_a_changed_archive(checkout, capsys):
+    assert main(["--root", str(checkout.root), "build"]) == 0
+    cached = list((checkout.build / "cache" / "extracts").glob("*.pickle"))
+    assert len(cached) == 1
+    before = snapshot(checkout)
+    archive = checkout.archive / "seetao-2025-12-16-yiha-summit.txt"
+    archive.write_bytes(archive.read_bytes().replace(b"Astana", b"Astana!", 1))
+    assert main(["--root", str(checkout.root), "build"]) == 1
+    assert "field sha256: checksum mismatch" in capsys.readouterr().err
+    assert snapshot(checkout) == before
+
+
+def test_cache_is_invalidated_by_an_edit_or_new_publisher_rules(checkout, capsys):
+    assert main(["--root", str(checkout.root), "build"]) == 0
+    path = checkout.root / EXTRACT
+    path.write_text(path.read_text(encoding="utf-8").replace('- quote: "held a meeting in Astana"',
+                                                            '- quote: "held a summit in Astana"'), encoding="utf-8")
+    assert main(["--root", str(checkout.root), "build"]) == 1
+    assert "record astana: field evidence: quote not found" in capsys.readouterr().err
+    path.write_text(path.read_text(encoding="utf-8").replace('- quote: "held a summit in Astana"',
+                                                            '- quote: "held a meeting in Astana"'), encoding="utf-8")
+    rules = checkout.reference / "publishers.yaml"
+    rules.write_text(rules.read_text().replace("ends_before: '^Comment$'", "ends_before: '^Humanistic cooperation'"))
+    assert main(["--root", str(checkout.root), "build"]) == 1  # the body now ends earlier: quotes after it fail
+    assert "quote not found in the archived text" in capsys.readouterr().err
