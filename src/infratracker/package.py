@@ -12,11 +12,10 @@ from typing import Any
 
 from . import registry
 from .csvio import read_csv
-from .frames import typed_frame
 from .paths import Layout
 from .problems import Problem, raise_if
 from .reference import codes_by_list
-from .validate import key_problems, schema_problems
+from .validate import key_problems, schema_problems, validated_frame
 
 
 class Package:
@@ -118,8 +117,8 @@ def load(table: str | None = None, path: str | Path | None = None) -> Any:
         res = registry.resource(name)
         rows, found = (codelist_rows, []) if name == "codelists" else package.read_rows(name)
         all_rows[name] = rows
-        problems += found + schema_problems(res, rows, codes, origin_of)
-        frames[name] = typed_frame(res, rows, codes)
+        frames[name], found_in_schema = validated_frame(res, rows, codes, origin_of)
+        problems += found + found_in_schema
     if table is None:
         problems += key_problems(all_rows, origin_of)
     raise_if(problems, "the package is not valid")

@@ -36,10 +36,16 @@ def _describe(check: str, case: Any, field: registry.Field | None) -> str:
 
 def schema_problems(res: registry.Resource, rows: list[dict[str, Any]], codes: dict[str, list[str]],
                     origin_of: OriginOf) -> list[Problem]:
+    return validated_frame(res, rows, codes, origin_of)[1]
+
+
+def validated_frame(res: registry.Resource, rows: list[dict[str, Any]], codes: dict[str, list[str]],
+                    origin_of: OriginOf):
+    """The typed frame of the rows, and every Pandera failure as a Problem."""
     frame = typed_frame(res, rows, codes)
     try:
         pandera_schema(res, codes).validate(frame, lazy=True)
-        return []
+        return frame, []
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     problems = []
@@ -55,7 +61,7 @@ def schema_problems(res: registry.Resource, rows: list[dict[str, Any]], codes: d
                                     f"duplicate key {record!r} in {res.name}"))
             continue
         problems.append(Problem(file, record, str(column or ""), _describe(check, case.get("failure_case"), fld)))
-    return problems
+    return frame, problems
 
 
 def key_problems(tables: dict[str, list[dict[str, Any]]], origin_of: OriginOf,
