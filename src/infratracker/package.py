@@ -15,7 +15,7 @@ from .csvio import read_csv
 from .paths import Layout
 from .problems import Problem, raise_if
 from .reference import codes_by_list
-from .validate import key_problems, schema_problems, validated_frame
+from .validate import key_problems, validated_frame
 
 
 class Package:
@@ -75,26 +75,41 @@ def _origin(package: Package):
     return origin_of
 
 
-def validate_package(location: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every check on a published package: hashes, parsing, Pandera, foreign keys."""
-    package = Package(location)
+def check(package: Package, names: list[str] | None = None) -> tuple[dict[str, list[dict[str, Any]]],
+                                                                     dict[str, Any]]:
+    """Read and check tables of a package: hashes, parsing, Pandera and, when every table is
+    read, foreign keys. Returns (rows, typed frames) by table; raises ProblemsFound."""
+    every = names is None
+    names = [r.name for r in registry.RESOURCES] if every else names
+    for name in names:
+        if name not in registry.RESOURCE_METADATA:
+            raise KeyError(f"no table {name!r}; tables: {', '.join(registry.RESOURCE_METADATA)}")
+    rows: dict[str, list[dict[str, Any]]] = {}
     problems: list[Problem] = []
-    tables = {}
     unreadable = set()
-    for res in registry.RESOURCES:
-        tables[res.name], found = package.read_rows(res.name)
+    for name in ["codelists", *[n for n in names if n != "codelists"]]:  # codelists type the others
+        rows[name], found = package.read_rows(name)
         problems += found
         if any(p.record == "" and p.field == "" for p in found):  # the file as a whole is bad
-            unreadable.add(res.name)
-    for name in sorted(set(package.resources) - set(registry.RESOURCE_METADATA)):
-        problems.append(Problem("datapackage.json", "", name, f"resource {name!r} is not in the registry"))
-    codes = codes_by_list(tables["codelists"])
+            unreadable.add(name)
+    if every:
+        for name in sorted(set(package.resources) - set(registry.RESOURCE_METADATA)):
+            problems.append(Problem("datapackage.json", "", name, f"resource {name!r} is not in the registry"))
+    codes = codes_by_list(rows["codelists"])
     origin_of = _origin(package)
-    for res in registry.RESOURCES:
-        problems += schema_problems(res, tables[res.name], codes, origin_of)
-    problems += key_problems(tables, origin_of, frozenset(unreadable))
+    frames = {}
+    for name in names:
+        frames[name], found = validated_frame(registry.resource(name), rows[name], codes, origin_of)
+        problems += found
+    if every:
+        problems += key_problems(rows, origin_of, frozenset(unreadable))
     raise_if(problems, "the package is not valid")
-    return tables
+    return {n: rows[n] for n in names}, frames
+
+
+def validate_package(location: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every check on a published package: hashes, parsing, Pandera, foreign keys."""
+    return check(Package(location))[0]
 
 
 def load(table: str | None = None, path: str | Path | None = None) -> Any:
@@ -103,25 +118,7 @@ def load(table: str | None = None, path: str | Path | None = None) -> Any:
     `load()` gives a dict of every table; `load("projects")` one DataFrame. `path` may be a
     folder, a datapackage.json, or the URL of a downloaded or published copy.
     """
-    package = Package(path)
-    names = [table] if table else [r.name for r in registry.RESOURCES]
-    for name in names:
-        if name not in registry.RESOURCE_METADATA:
-            raise KeyError(f"no table {name!r}; tables: {', '.join(registry.RESOURCE_METADATA)}")
-    codelist_rows, problems = package.read_rows("codelists")
-    codes = codes_by_list(codelist_rows)
-    frames = {}
-    origin_of = _origin(package)
-    all_rows = {"codelists": codelist_rows}
-    for name in names:
-        res = registry.resource(name)
-        rows, found = (codelist_rows, []) if name == "codelists" else package.read_rows(name)
-        all_rows[name] = rows
-        frames[name], found_in_schema = validated_frame(res, rows, codes, origin_of)
-        problems += found + found_in_schema
-    if table is None:
-        problems += key_problems(all_rows, origin_of)
-    raise_if(problems, "the package is not valid")
+    frames = check(Package(path), [table] if table else None)[1]
     return frames[table] if table else frames
 
 

@@ -159,23 +159,20 @@ def metadata(layout: Layout) -> dict[str, Any]:
 
 
 def write_downloads(layout: Layout, target: Path) -> None:
+    """The package as published, Parquet, and spreadsheet-safe CSV, from one validated read."""
     from .csvio import spreadsheet_csv
-    from .package import Package, load
+    from .package import Package, check
 
+    rows, frames = check(Package(layout.descriptor))
     pkg = target / "package"
     shutil.rmtree(target, ignore_errors=True)
-    (pkg / "data").mkdir(parents=True)
+    for sub in (pkg / "data", target / "parquet", target / "spreadsheet"):
+        sub.mkdir(parents=True)
     shutil.copy2(layout.descriptor, pkg / "datapackage.json")
     for res in registry.RESOURCES:
         shutil.copy2(layout.data / f"{res.name}.csv", pkg / "data" / f"{res.name}.csv")
-    (target / "parquet").mkdir()
-    for name, frame in load(path=layout.descriptor).items():
-        frame.to_parquet(target / "parquet" / f"{name}.parquet", index=False)
-    (target / "spreadsheet").mkdir()
-    package = Package(layout.descriptor)
-    for res in registry.RESOURCES:
-        rows, _problems = package.read_rows(res.name)  # validated by load() just above
-        (target / "spreadsheet" / f"{res.name}.csv").write_bytes(spreadsheet_csv(res, rows))
+        frames[res.name].to_parquet(target / "parquet" / f"{res.name}.parquet", index=False)
+        (target / "spreadsheet" / f"{res.name}.csv").write_bytes(spreadsheet_csv(res, rows[res.name]))
 
 
 def write_site_files(layout: Layout) -> list[Path]:
