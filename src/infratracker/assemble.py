@@ -42,17 +42,20 @@ PARALLEL_FROM = 64  # below this many files a process pool costs more than it sa
 def process_all(layout: Layout) -> list[Processed]:
     """Every extract, in file order: cache hits read here, misses processed on every core."""
     paths = sorted(layout.extracts.glob("*.yaml"))
-    done: list[Processed | None] = [cached(layout, path) for path in paths]
+    rules = (layout.reference / "publishers.yaml").read_bytes()
+    files = [_cache_file(layout, path, rules) for path in paths]
+    done: list[Processed | None] = [cached(layout, file) for file in files]
     misses = [i for i, d in enumerate(done) if d is None]
     workers = min(os.cpu_count() or 1, 8)
     if len(misses) < PARALLEL_FROM or workers < 2:
         for i in misses:
-            done[i] = process_and_store(layout, paths[i])
+            done[i] = process_and_store(layout, paths[i], files[i])
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(workers) as pool:
-            fresh = pool.map(process_and_store, [layout] * len(misses), [paths[i] for i in misses], chunksize=32)
+            fresh = pool.map(process_and_store, [layout] * len(misses), [paths[i] for i in misses],
+                             [files[i] for i in misses], chunksize=32)
             for i, result in zip(misses, fresh):
                 done[i] = result
     return done  # type: ignore[return-value]
@@ -126,16 +129,14 @@ def _code_digest() -> str:
                                    ("assemble.py", "extracts.py", "sources.py", "registry.py", "frames.py")))
 
 
-def _cache_file(layout: Layout, path: Path) -> Path:
-    rules = (layout.reference / "publishers.yaml").read_bytes()
+def _cache_file(layout: Layout, path: Path, rules: bytes) -> Path:
     key = sources.sha256(b"|".join([path.read_bytes(), rules, _code_digest().encode(), path.name.encode()]))
     return layout.build / "cache" / "extracts" / f"{key}.pickle"
 
 
-def cached(layout: Layout, path: Path) -> Processed | None:
+def cached(layout: Layout, cache: Path) -> Processed | None:
     """process_extract's result from build/cache/extracts, keyed by the checksums of the extract,
     the publisher rules and this code; used only if its archive still has the same bytes."""
-    cache = _cache_file(layout, path)
     if not cache.is_file():
         return None
     try:
@@ -151,9 +152,8 @@ def cached(layout: Layout, path: Path) -> Processed | None:
     return None
 
 
-def process_and_store(layout: Layout, path: Path) -> Processed:
+def process_and_store(layout: Layout, path: Path, cache: Path) -> Processed:
     done = process_extract(layout, path, _rules((layout.reference / "publishers.yaml").read_bytes()))
-    cache = _cache_file(layout, path)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
