@@ -148,32 +148,21 @@ def add_article_files(layout: Layout, i: int, n_articles: int) -> None:
 # --- running stages in their own processes -----------------------------------------------
 
 def run_child(cmd: list[str], cwd: Path | None = None) -> dict[str, Any]:
-    """Run a command; wall time and the child's own peak memory (wait4 rusage)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # read output without deadlock, then reap with wait4 to get this child's rusage
-    out, err = b"", b""
-    import selectors
+    """Run a command; wall time and the child's own peak memory (wait4 rusage). Output goes to
+    temporary files, so the child is reaped by wait4 itself, not by communicate()."""
+    import tempfile
 
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    sel.register(proc.stderr, selectors.EVENT_READ)
-    open_streams = 2
-    while open_streams:
-        for key, _ in sel.select():
-            chunk = key.fileobj.read1(65536)
-            if not chunk:
-                sel.unregister(key.fileobj)
-                open_streams -= 1
-            elif key.fileobj is proc.stdout:
-                out += chunk
-            else:
-                err += chunk
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     return {"seconds": round(wall, 3), "peak_mib": round(usage.ru_maxrss / 1024, 1), "returncode": proc.returncode,
-            "stdout": out.decode(errors="replace")[-1500:], "stderr": err.decode(errors="replace")[-1500:]}
+            "stdout": stdout[-1500:], "stderr": stderr[-1500:]}
 
 
 PY = sys.executable
