@@ -8,7 +8,7 @@ from pathlib import Path
 from .paths import Layout
 from .problems import ProblemsFound
 
-EXIT_PROBLEMS, EXIT_LOCKED, EXIT_USAGE = 1, 3, 2
+EXIT_PROBLEMS, EXIT_LOCKED = 1, 3
 
 
 def _layout(args: argparse.Namespace) -> Layout:
@@ -94,14 +94,12 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+    from .bench import markdown, run_bench
 
     layout = _layout(args)
     sizes = [int(x) for x in args.sizes.split(",")]
     results = run_bench(sizes, layout.build / "bench", serve_seconds=args.serve_seconds, quiet=args.quiet,
                         frictionless=not args.skip_frictionless)
-    from .bench import markdown
-
     print(markdown(results))
     print("wrote build/bench/results.json and build/bench/results.md")
     failed = [r["articles"] for r in results["sizes"] if r["full_build"]["returncode"] != 0]

@@ -486,7 +486,3 @@ def resource(name: str) -> Resource:
 def record_key(res: Resource, row: dict[str, Any]) -> str:
     """Key of a row as one string: the record_id used by citations, aliases and messages."""
     return "/".join(str(row.get(k, "")) for k in res.primary_key)
-
-
-def record_tables() -> list[str]:
-    return [r.name for r in RESOURCES if r.citable]

@@ -197,13 +197,13 @@ def startup(datasette):
 
     if pm.is_registered(default):
         pm.unregister(default)
-    _memoize_table_permissions(datasette)
+    _memoize_permissions(datasette)
 
 
-def _memoize_table_permissions(datasette) -> None:
+def _memoize_permissions(datasette) -> None:
     """Datasette 0.65.5 deep-copies the whole metadata for every table permission check (80
-    checks, ~1.5 ms each, for one home page). The answer depends only on the metadata, which is
-    fixed for the life of this read-only site, so it is computed once per table."""
+    checks, ~1.5 ms each, for one home page). The answers depend only on the metadata, which is
+    fixed for the life of this read-only site, so each is computed once."""
     original = datasette._table_permission_allows
     if getattr(original, "memoized", False):
         return
