@@ -30,6 +30,21 @@ def repo() -> Layout:
     return Layout(REPO_ROOT)
 
 
+def build_refused(layout: Layout, capsys, damage, messages: list[str]) -> str:
+    """Damage a checkout, build: exit 1, every message reported, nothing published."""
+    from infratracker.cli import main
+
+    before = snapshot(layout)
+    damage(layout)
+    assert main(["--root", str(layout.root), "build"]) == 1
+    err = capsys.readouterr().err
+    for message in messages:
+        assert message in err, err
+    assert "nothing was published" in err
+    assert snapshot(layout) == before
+    return err
+
+
 def snapshot(layout: Layout) -> dict[str, bytes]:
     """Every published file's bytes, to prove a failed build touched nothing."""
     paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.readme]

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import snapshot
+from conftest import build_refused, snapshot
 
 from infratracker.cli import main
 
@@ -74,14 +74,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_reported_and_nothing_is_published(checkout, capsys, case):
     damage, expected = CASES[case]
-    before = snapshot(checkout)
-    damage(checkout)
-    assert main(["--root", str(checkout.root), "build"]) == 1
-    err = capsys.readouterr().err
-    for message in expected:
-        assert message in err, err
-    assert "nothing was published" in err
-    assert snapshot(checkout) == before
+    build_refused(checkout, capsys, damage, expected)
 
 
 def test_every_problem_is_reported_at_once(checkout, capsys):

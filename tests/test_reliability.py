@@ -9,7 +9,7 @@ import time
 
 import pytest
 import yaml
-from conftest import copy_checkout, snapshot
+from conftest import build_refused, copy_checkout, snapshot
 
 from infratracker import build, csvio, registry
 from infratracker.cli import main
@@ -52,12 +52,7 @@ EXTRACT_CASES = {
 @pytest.mark.parametrize("case", sorted(EXTRACT_CASES))
 def test_hand_edited_extract_is_refused(checkout, capsys, case):
     damage, message = EXTRACT_CASES[case]
-    before = snapshot(checkout)
-    damage(checkout)
-    assert main(["--root", str(checkout.root), "build"]) == 1
-    err = capsys.readouterr().err
-    assert f"{EXTRACT}: {message}" in err, err
-    assert snapshot(checkout) == before
+    build_refused(checkout, capsys, damage, [f"{EXTRACT}: {message}"])
 
 
 CSV = "data/projects.csv"
