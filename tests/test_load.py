@@ -53,7 +53,7 @@ def test_load_a_downloaded_copy_over_http(tmp_path, repo):
         url = f"http://127.0.0.1:{server.server_address[1]}/datapackage.json"
         prj = infratracker.load("projects", path=url)
         assert len(prj) == len(infratracker.load("projects"))
-        assert validate_package(url)["countries"]
+        assert validate_package(url).rows("countries")
     finally:
         server.shutdown()
 

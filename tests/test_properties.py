@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from infratracker import reference, registry
 from infratracker.csvio import read_csv, write_csv
-from infratracker.db import _sql_value, create_tables, load_rows
+from infratracker.db import create_tables, load_rows
+from infratracker.package import sql_value as _sql_value
 from infratracker.paths import Layout
 from infratracker.validate import schema_problems
 

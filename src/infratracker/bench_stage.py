@@ -47,7 +47,7 @@ def db_stage(layout: Layout) -> dict:
     from .package import validate_package
 
     tables, t_read = timed(validate_package, layout.descriptor)
-    rows = sum(len(t) for t in tables.values())
+    rows = sum(tables.count(n) for n in tables.names)
     path = layout.build / "load-only.db"
     path.unlink(missing_ok=True)
     db = sqlite_utils.Database(path)

@@ -31,8 +31,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .package import validate_package
 
     if args.package:
-        tables = validate_package(args.package)
-        print(f"valid package: {sum(len(t) for t in tables.values())} rows in {len(tables)} tables")
+        checked = validate_package(args.package)
+        print(f"valid package: {sum(checked.count(n) for n in checked.names)} rows in {len(checked.names)} tables")
         return 0
     layout = _layout(args)
     if (layout.build / "publish-journal.json").exists():

@@ -7,7 +7,6 @@ after integrity, foreign-key and row-count checks pass.
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
@@ -16,20 +15,12 @@ from typing import Any
 import sqlite_utils
 
 from . import registry
-from .package import validate_package
+from .package import Checked, validate_package
 from .paths import Layout
 from .problems import Problem, ProblemsFound
 from .views import SEARCH_SOURCES, VIEWS
 
 SQLITE_TYPES = {"string": str, "integer": int, "number": float, "boolean": int, "date": str}
-
-
-def _sql_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def create_tables(db: sqlite_utils.Database, resources=registry.RESOURCES) -> None:
@@ -66,19 +57,19 @@ def create_search(db: sqlite_utils.Database) -> None:
     db["search_index"].enable_fts(["name", "text"], tokenize="porter")
 
 
-def load_rows(db: sqlite_utils.Database, tables: dict[str, list[dict[str, Any]]],
+def load_rows(db: sqlite_utils.Database, tables: Checked | dict[str, list[dict[str, Any]]],
               resources=registry.RESOURCES) -> None:
     """Rows into the tables sqlite-utils created from the registry. Plain executemany with
     tuples in registry order: 4-5 times the rate of insert_all's per-row dict handling."""
+    checked = tables if isinstance(tables, Checked) else Checked(list(tables), {}, rows=tables)
     for res in resources:
         names = res.field_names
         columns = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" for _ in names)
-        db.conn.executemany(f'insert into "{res.name}" ({columns}) values ({marks})',
-                            (tuple(_sql_value(row.get(n)) for n in names) for row in tables[res.name]))
+        db.conn.executemany(f'insert into "{res.name}" ({columns}) values ({marks})', checked.sql_tuples(res.name))
 
 
-def check_database(path: Path, tables: dict[str, list[dict[str, Any]]]) -> list[Problem]:
+def check_database(path: Path, tables: Checked) -> list[Problem]:
     problems = []
     conn = sqlite3.connect(path)
     try:
@@ -90,8 +81,8 @@ def check_database(path: Path, tables: dict[str, list[dict[str, Any]]]) -> list[
             problems.append(Problem(where, f"{table} rowid {rowid}", "", f"foreign key into {parent} broken"))
         for res in registry.RESOURCES:
             (count,) = conn.execute(f'select count(*) from "{res.name}"').fetchone()
-            if count != len(tables[res.name]):
-                problems.append(Problem(where, "", res.name, f"{count} rows, the CSV has {len(tables[res.name])}"))
+            if count != tables.count(res.name):
+                problems.append(Problem(where, "", res.name, f"{count} rows, the CSV has {tables.count(res.name)}"))
     finally:
         conn.close()
     return problems
@@ -123,4 +114,4 @@ def build_database(layout: Layout, target: Path | None = None) -> dict[str, int]
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    return {res.name: len(tables[res.name]) for res in registry.RESOURCES}
+    return {res.name: tables.count(res.name) for res in registry.RESOURCES}

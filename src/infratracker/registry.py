@@ -11,6 +11,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Patterns are checked by Python's re (row-wise path) and by RE2 (Arrow, the columnar path), so
+# they use only syntax on which both agree: [0-9] rather than \d, and whitespace spelled out,
+# since Python's \s also matches these Unicode spaces and RE2's does not.
+UNICODE_SPACES = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+URL_PATTERN = r"^https?://[^\s\x00-\x1f\x7f" + UNICODE_SPACES + "]+$"
 MAX_TEXT = 5000  # length cap of text columns that declare none
 # Dates outside this range are errors: pandas' datetime64[ns] ends in 2262, and no project
 # this package tracks is dated outside it.
@@ -124,7 +129,7 @@ def use(shared: str, **overrides: Any) -> Field:
 def partial_date(name: str, what: str) -> Field:
     return Field(name, "string", f"{what}, as a partial ISO 8601 date: YYYY, YYYY-MM or YYYY-MM-DD. "
                  "Never padded with an invented month or day.",
-                 pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$", example="2025-12")
+                 pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$", example="2025-12")
 
 
 def derived(f: Field) -> Field:
@@ -144,14 +149,14 @@ RESOURCES: tuple[Resource, ...] = (
             Field("title", "string", "Title as printed.", required=True, max_length=500),
             Field("published_date", "date", "Date of publication as printed.", required=True),
             Field("published_time", "string", "Local time of publication as printed (HH:MM).",
-                  pattern=r"^([01]\d|2[0-3]):[0-5]\d$"),
+                  pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
             Field("timezone", "string", "Time zone of published_time, where the source states it."),
             Field("editor", "string", "Editor or author named by the source."),
             use("language", required=True, description="BCP 47 tag of the language of the text."),
             Field("machine_translation", "boolean", "True if the text is a machine translation.",
                   required=True),
             Field("url", "string", "Address of the article where one was captured; empty otherwise "
-                  "(never guessed).", pattern=r"^https?://[^\s\x00-\x1f\x7f]+$"),
+                  "(never guessed).", pattern=URL_PATTERN),
             Field("archive_path", "string", "Path of the archived raw capture in the repository.",
                   required=True, unique=True, pattern=r"^archive/[a-z0-9-]+\.(txt|html)$"),
             Field("encoding", "string", "Character encoding of the raw capture, decoded strictly.",
@@ -179,7 +184,7 @@ RESOURCES: tuple[Resource, ...] = (
             derived(Field("iso_alpha2", "string", "ISO 3166-1 alpha-2 code (Namibia's is the text NA).",
                           required=True, unique=True, pattern=r"^[A-Z]{2}$")),
             derived(Field("iso_numeric", "string", "ISO 3166-1 numeric code, as text with leading zeros.",
-                          required=True, unique=True, pattern=r"^\d{3}$")),
+                          required=True, unique=True, pattern=r"^[0-9]{3}$")),
             derived(use("name", description="Short name (pycountry common name where it has one).")),
             derived(Field("official_name", "string", "ISO 3166-1 official name, where there is one.")),
             derived(Field("region", "string", "Continent (country_converter).")),

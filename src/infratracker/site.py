@@ -163,7 +163,7 @@ def write_downloads(layout: Layout, target: Path) -> None:
     from .csvio import spreadsheet_csv
     from .package import Package, check
 
-    rows, frames = check(Package(layout.descriptor))
+    checked = check(Package(layout.descriptor))
     pkg = target / "package"
     shutil.rmtree(target, ignore_errors=True)
     for sub in (pkg / "data", target / "parquet", target / "spreadsheet"):
@@ -171,8 +171,8 @@ def write_downloads(layout: Layout, target: Path) -> None:
     shutil.copy2(layout.descriptor, pkg / "datapackage.json")
     for res in registry.RESOURCES:
         shutil.copy2(layout.data / f"{res.name}.csv", pkg / "data" / f"{res.name}.csv")
-        frames[res.name].to_parquet(target / "parquet" / f"{res.name}.parquet", index=False)
-        (target / "spreadsheet" / f"{res.name}.csv").write_bytes(spreadsheet_csv(res, rows[res.name]))
+        checked.frame(res.name).to_parquet(target / "parquet" / f"{res.name}.parquet", index=False)
+        (target / "spreadsheet" / f"{res.name}.csv").write_bytes(spreadsheet_csv(res, checked.rows(res.name)))
 
 
 def write_site_files(layout: Layout) -> list[Path]:

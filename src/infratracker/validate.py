@@ -10,7 +10,7 @@ import pandera.pandas as pa
 from . import registry
 from .frames import typed_frame
 from .problems import Problem
-from .schemas import pandera_schema
+from .schemas import FORMULA_SAFE, pandera_schema
 
 # (table, row) -> (file to blame, record id)
 OriginOf = Callable[[str, dict[str, Any]], tuple[str, str]]
@@ -23,7 +23,7 @@ def _describe(check: str, case: Any, field: registry.Field | None) -> str:
         return f"duplicate value {case!r}: must be unique"
     if check.startswith("isin") and field is not None:
         return f"{case!r} is not a code of codelist {field.codelist!r}"
-    if check.startswith("str_matches('^(?!"):
+    if check.startswith(f"str_matches('{FORMULA_SAFE[:8]}"):
         return f"{str(case)[:40]!r} starts with =, +, -, @, tab or CR, which a spreadsheet would run as a formula"
     if check.startswith("str_matches") and field is not None:
         return f"{case!r} does not match the pattern {field.pattern}"
