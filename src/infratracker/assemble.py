@@ -28,6 +28,10 @@ class Assembled:
     tables: dict[str, list[dict[str, Any]]]
     origins: dict[tuple[str, str], str]  # (table, record id) -> extract file that gave it
     problems: list[Problem] = field(default_factory=list)
+    # for the incremental rebuild: (table, record id) -> every extract file that gives it, and
+    # extract file -> (its cache entry, its archive, the archive's SHA-256)
+    contributors: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    inputs: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
@@ -39,11 +43,10 @@ def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
 PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
 
 
-def process_all(layout: Layout) -> list[Processed]:
+def process_all(layout: Layout, files: list[Path] | None = None) -> list[Processed]:
     """Every extract, in file order: cache hits read here, misses processed on every core."""
     paths = sorted(layout.extracts.glob("*.yaml"))
-    rules = (layout.reference / "publishers.yaml").read_bytes()
-    files = [_cache_file(layout, path, rules) for path in paths]
+    files = files or cache_files(layout, paths)
     done: list[Processed | None] = [cached(layout, file) for file in files]
     misses = [i for i, d in enumerate(done) if d is None]
     workers = min(os.cpu_count() or 1, 8)
@@ -80,6 +83,7 @@ def process_extract(layout: Layout, path: Path, rules: dict[str, Any]) -> Proces
     ext, problems = parse_extract(data.decode("utf-8"), rel)
     if ext is None:
         return Processed(None, problems)
+    _evidence_ids(ext)
     body, size, digest, body_problems = _body(layout, ext, rules)
     problems += body_problems
     if body is not None:
@@ -129,6 +133,11 @@ def _code_digest() -> str:
                                    ("assemble.py", "extracts.py", "sources.py", "registry.py", "frames.py")))
 
 
+def cache_files(layout: Layout, paths: list[Path]) -> list[Path]:
+    rules = (layout.reference / "publishers.yaml").read_bytes()
+    return [_cache_file(layout, path, rules) for path in paths]
+
+
 def _cache_file(layout: Layout, path: Path, rules: bytes) -> Path:
     key = sources.sha256(b"|".join([path.read_bytes(), rules, _code_digest().encode(), path.name.encode()]))
     return layout.build / "cache" / "extracts" / f"{key}.pickle"
@@ -175,6 +184,11 @@ def _rules(text: bytes) -> dict[str, Any]:
 def _merge(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, Any], list[dict[str, Any]], list[Problem]]:
     """One record from the rows several extracts give for it."""
     res = registry.resource(rows[0].table)
+    if len(rows) == 1:  # most records: one source, nothing to choose or to report (and no copy)
+        values = rows[0].values
+        for name in res.field_names:
+            values.setdefault(name, None)
+        return values, [], []
     order = sorted(rows, key=lambda r: (published.get(r.source_id) or dt.date.min, r.source_id))
     merged: dict[str, Any] = {}
     conflicts, problems = [], []
@@ -203,7 +217,11 @@ def _merge(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, An
 
 
 def assemble(layout: Layout) -> Assembled:
-    done = process_all(layout)
+    paths = sorted(layout.extracts.glob("*.yaml"))
+    files = cache_files(layout, paths)
+    done = process_all(layout, files)
+    inputs = {layout.rel(path): (file.name, d.ext.source.get("archive_path"), d.archive_digest)
+              for path, file, d in zip(paths, files, done) if d.ext is not None}
     extracts = [d.ext for d in done if d.ext is not None]
     problems = [p for d in done for p in d.problems]
     sizes = {d.ext.source.get("source_id"): d.size for d in done if d.ext is not None and d.size}
@@ -246,7 +264,8 @@ def assemble(layout: Layout) -> Assembled:
     _derive(tables, published, origins, problems)
     for ext in extracts:
         _evidence(ext, tables)
-    return Assembled(tables, origins, problems)
+    contributors = {k: [r.file for r in rows] for k, rows in grouped.items() if k[0] != "countries"}
+    return Assembled(tables, origins, problems, contributors, inputs)
 
 
 def _event_order(ev: dict[str, Any]) -> tuple[str, str]:
@@ -269,13 +288,17 @@ def latest_status(events: list[dict[str, Any]], as_of: str | None = None) -> dic
 
 
 def _derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
-            origins: dict[tuple[str, str], str], problems: list[Problem]) -> None:
+            origins: dict[tuple[str, str], str], problems: list[Problem],
+            other_events: list[dict[str, Any]] = ()) -> None:
+    """Derived fields of the rows in `tables`; a project's status also counts `other_events`
+    (already derived: an incremental rebuild passes the unchanged events of the projects it
+    touches)."""
     for ev in tables["status_events"]:
         ev["date_precision"] = date_precision(ev.get("event_date"))
         ev["reported_date"] = published.get(ev["source_id"])
     for agr in tables["agreements"]:
         agr["date_precision"] = date_precision(agr.get("date"))
-    latest = latest_status(tables["status_events"])
+    latest = latest_status([*other_events, *tables["status_events"]])
     for prj in tables["projects"]:
         prj["cost_amount_usd"], prj["cost_usd_rate_date"] = money.to_usd(
             prj.get("cost_amount"), prj.get("cost_currency"), prj.get("cost_year"))
@@ -301,18 +324,20 @@ def _derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
         place.update(latitude=hit["latitude"], longitude=hit["longitude"], coordinates_source="gazetteer")
 
 
-def _evidence(ext: Extract, tables: dict[str, list[dict[str, Any]]]) -> None:
+def _evidence_ids(ext: Extract) -> None:
+    """Ids of an extract's citations, aliases and corrections: hashes of what they say, so that
+    they are stable across builds (and computed once, when the extract is parsed and cached)."""
     for cit in ext.citations:
-        cit = dict(cit)  # the extract may come from the cache: leave it as it was
         cit["citation_id"] = "cit-" + short_hash(cit["record_table"], cit["record_id"], cit["field"],
                                                  cit["source_id"], cit["quote"])
-        tables["citations"].append(cit)
     for als in ext.aliases:
-        als = dict(als)
         als["alias_id"] = "als-" + short_hash(als["record_table"], als["record_id"], als["alias"], als["source_id"])
-        tables["aliases"].append(als)
     for cor in ext.corrections:
-        cor = dict(cor)
         cor["correction_id"] = "cor-" + short_hash(cor["record_table"], cor["record_id"], cor["field"],
                                                    cor["source_id"])
-        tables["corrections"].append(cor)
+
+
+def _evidence(ext: Extract, tables: dict[str, list[dict[str, Any]]]) -> None:
+    tables["citations"].extend(ext.citations)
+    tables["aliases"].extend(ext.aliases)
+    tables["corrections"].extend(ext.corrections)

@@ -22,19 +22,17 @@ def timed(fn, *args):
 
 def stages(layout: Layout) -> dict:
     """The build, stage by stage, as `infratracker build` runs it."""
-    from . import reference
+    from . import columnar, registry
     from .assemble import assemble
-    from .build import _not_follow_ons, origin_function, publish, render
-    from .validate import table_problems
+    from .build import publish, render
 
     asm, t_assemble = timed(assemble, layout)
-    codes = reference.codes_by_list(asm.tables["codelists"])
-    problems, t_validate = timed(table_problems, asm.tables, codes, origin_function(asm))
-    problems = list(asm.problems) + _not_follow_ons(asm.problems, problems)
     outputs, t_render = timed(render, layout, asm.tables)
+    csvs = {res.name: outputs[f"data/{res.name}.csv"] for res in registry.RESOURCES}
+    _tables, t_validate = timed(columnar.prove, csvs)  # raises if invalid: the corpus is valid
     _changed, t_publish = timed(publish, layout, outputs)
     rows = sum(len(t) for t in asm.tables.values())
-    return {"rows": rows, "problems": len(problems), "first_problems": [str(p) for p in problems[:3]],
+    return {"rows": rows, "problems": len(asm.problems), "first_problems": [str(p) for p in asm.problems[:3]],
             "extracts_to_tables_s": t_assemble, "validation_s": t_validate,
             "descriptor_and_csv_s": t_render, "publish_s": t_publish}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import os
 import shutil
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import descriptor, docs, reference, registry, release
+from . import columnar, descriptor, docs, reference, registry, release
 from .assemble import Assembled, assemble
-from .csvio import write_csv
+from .csvio import render_csv
 from .paths import Layout
 from .problems import ProblemsFound, raise_if
 from .schemas import all_schemas
@@ -30,7 +31,7 @@ class BuildLocked(Exception):
 
 @dataclass
 class Built:
-    tables: dict[str, list[dict[str, Any]]]
+    counts: dict[str, int]  # rows by table
     outputs: dict[str, bytes]  # path relative to the root -> bytes
 
 
@@ -68,33 +69,83 @@ def _not_follow_ons(input_problems: list, table_problems: list) -> list:
             and not (p.field == "record_id" and (p.file, p.record) in records)]
 
 
-def check(layout: Layout) -> dict[str, list[dict[str, Any]]]:
-    """Assemble and validate everything; raise ProblemsFound with every problem at once."""
-    asm = assemble(layout)
+def explain(layout: Layout, asm: Assembled) -> None:
+    """The row-wise path: every problem, naming the extract file, record and field to blame;
+    raises ProblemsFound."""
     problems = list(asm.problems)
+    reused = release.reused_problems(asm.tables, release.load_removals(layout))
     codes = reference.codes_by_list(asm.tables["codelists"])
     problems += _not_follow_ons(problems, table_problems(asm.tables, codes, origin_function(asm)))
-    problems += release.reused_problems(asm.tables, release.load_removals(layout))
-    raise_if(problems)
+    raise_if(problems + reused)
+
+
+def check(layout: Layout) -> dict[str, list[dict[str, Any]]]:
+    """Assemble and validate everything row by row; raise ProblemsFound with every problem."""
+    asm = assemble(layout)
+    explain(layout, asm)
     return asm.tables
 
 
-def render(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
-    codes = reference.codes_by_list(tables["codelists"])
-    csvs = {res.name: write_csv(res, tables[res.name]) for res in registry.RESOURCES}
+def render(layout: Layout, tables: dict[str, list[dict[str, Any]]], row_index: dict[str, Any] | None = None) \
+        -> dict[str, bytes]:
+    """Every output file. `row_index`, if given, receives each CSV's (sort keys, line offsets)."""
+    csvs = {}
+    for res in registry.RESOURCES:
+        csvs[res.name], *where = render_csv(res, tables[res.name])
+        if row_index is not None:
+            row_index[res.name] = where
+    return render_files(layout, csvs, tables["sources"])
+
+
+def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str, Any]]) -> dict[str, bytes]:
+    """Every output file, from the CSVs: descriptor, Pandera schemas and README dictionary."""
+    codelists = reference.codelist_rows(layout.reference)
+    codes = reference.codes_by_list(codelists)
     outputs = {f"data/{name}.csv": data for name, data in csvs.items()}
     package = reference.load_yaml(layout.reference / "package.yaml")
-    outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, tables["sources"], codes))
+    outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, sources, codes))
     for name, schema in all_schemas(codes).items():
         outputs[f"schemas/{name}.pandera.yaml"] = schema.to_yaml().encode("utf-8")
     readme = layout.readme.read_text(encoding="utf-8")
-    outputs["README.md"] = docs.replace_section(readme, docs.data_dictionary(tables["codelists"])).encode("utf-8")
+    outputs["README.md"] = docs.replace_section(readme, docs.data_dictionary(codelists)).encode("utf-8")
     return outputs
 
 
+@contextlib.contextmanager
+def bulk_mode() -> Iterator[None]:
+    """No cyclic garbage collection while making millions of rows: they form no cycles, and the
+    collector's full passes took half the time of assembling 10,000 extracts (12.2 s -> 6.5 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(layout: Layout) -> Built:
-    tables = check(layout)
-    return Built(tables, render(layout, tables))
+    """Assemble, validate and render everything; raise ProblemsFound with every problem.
+
+    Clean tables are rendered first, and the columnar path proves the very bytes to be
+    published (seconds for a million rows) after the Python rows are let go, which keeps the
+    peak memory of a 10,000-article build under 2 GiB. Only when it cannot prove them are the
+    rows assembled again for the row-wise path, which names each problem with the extract file,
+    record and field to blame."""
+    with bulk_mode():
+        asm = assemble(layout)
+        clean = not asm.problems and not release.reused_problems(asm.tables, release.load_removals(layout))
+        if clean:
+            counts = {name: len(rows) for name, rows in asm.tables.items()}
+            outputs = render(layout, asm.tables)
+            del asm
+            try:
+                columnar.prove({res.name: outputs[f"data/{res.name}.csv"] for res in registry.RESOURCES}, keep=False)
+                return Built(counts, outputs)
+            except columnar.NotProven:
+                asm = assemble(layout)
+        explain(layout, asm)  # raises, unless the columnar path was only unsure (a quirk of form)
+        return Built({name: len(rows) for name, rows in asm.tables.items()}, render(layout, asm.tables))
 
 
 @contextlib.contextmanager

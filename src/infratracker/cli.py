@@ -20,7 +20,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     layout = _layout(args)
     built, changed = build_and_publish(layout)
-    counts = ", ".join(f"{name} {len(rows)}" for name, rows in built.tables.items())
+    counts = ", ".join(f"{name} {count}" for name, count in built.counts.items())
     print(f"valid: {counts}")
     print(f"wrote {len(changed)} changed file(s)" + (": " + ", ".join(changed) if changed else ""))
     return 0

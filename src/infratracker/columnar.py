@@ -68,18 +68,18 @@ def canonical_size(table: pa.Table) -> int:
     for col in table.combine_chunks().columns:
         if col.null_count == len(col):
             continue
-        text = b"".join(_value_bytes(chunk) for chunk in col.chunks)
+        text = b"".join(value_bytes(chunk) for chunk in col.chunks)
         size += len(text) + text.count(b'"')  # each `"` is doubled
         if b"," in text or b'"' in text or b"\n" in text:  # the regex only where a cell may need it
             size += 2 * (pc.sum(pc.match_substring_regex(col, NEEDS_QUOTES)).as_py() or 0)
     return size
 
 
-def _value_bytes(arr: pa.Array) -> bytes:
+def value_bytes(arr: pa.Array) -> bytes:
     """The text of a string array's values, end to end, as UTF-8 bytes."""
     if len(arr) == 0 or arr.buffers()[2] is None:
         return b""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
     return memoryview(arr.buffers()[2])[offsets[arr.offset]:offsets[arr.offset + len(arr)]].tobytes()
 
 
@@ -158,14 +158,29 @@ def codes_of(codelists: pa.Table) -> dict[str, list[str]]:
     return codes_by_list(codelists.select(["codelist", "code", "position"]).to_pylist())
 
 
-def prove(csvs: dict[str, bytes], keys: bool = True) -> dict[str, pa.Table]:
+def _key_columns(res: Resource) -> list[str]:
+    """The columns check_keys reads."""
+    referenced = {f for r in registry.RESOURCES for _n, t, f in r.foreign_keys if t == res.name}
+    needed = set(res.primary_key) | referenced | {n for n, _t, _f in res.foreign_keys}
+    needed |= {f.name for f in res.fields if f.requires} | {n for f in res.fields for n in f.requires}
+    needed |= {"record_table", "record_id", "country_id", "bloc_id"} & set(res.field_names)
+    return [n for n in res.field_names if n in needed]
+
+
+def prove(csvs: dict[str, bytes], keys: bool = True, keep: bool = True) -> dict[str, pa.Table]:
     """Typed, checked Arrow tables of the CSV bytes of some tables (codelists among them);
-    with `keys`, of every table, foreign keys included. Raises NotProven."""
-    tables = {name: typed_table(registry.resource(name), read_strings(data, registry.resource(name)))
-              for name, data in csvs.items()}
-    codes = codes_of(tables["codelists"])
-    for name, table in tables.items():
-        check_schema(registry.resource(name), table, codes)
+    with `keys`, of every table, foreign keys included. Raises NotProven. Without `keep`, only
+    the columns the key checks need are kept once a table's own checks pass (a build that only
+    needs the verdict then holds a fraction of the data)."""
+    codelists = typed_table(registry.resource("codelists"), read_strings(csvs["codelists"],
+                                                                         registry.resource("codelists")))
+    codes = codes_of(codelists)
+    tables = {}
+    for name, data in csvs.items():
+        res = registry.resource(name)
+        table = codelists if name == "codelists" else typed_table(res, read_strings(data, res))
+        check_schema(res, table, codes)
+        tables[name] = table if keep else table.select(_key_columns(res))
     if keys:
         check_keys(tables)
     return tables

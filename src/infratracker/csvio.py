@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from typing import Any
+
+import numpy as np
 
 from .frames import format_cell, parse_cell
 from .extracts import file_problems
@@ -16,18 +19,94 @@ from .registry import Resource, record_key
 csv.field_size_limit(2**31 - 1)
 
 
+def _column(f, rows: list[dict[str, Any]]) -> list[str]:
+    """One column as written to CSV (frames.format_cell), built a column at a time."""
+    return _formatted(f, [row.get(f.name) for row in rows])
+
+
+def _formatted(f, values) -> list[str]:
+    if f.type == "string":
+        return ["" if v is None else v for v in values]
+    return [format_cell(f, v) for v in values]
+
+
+def _columns(res: Resource, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Every column's values: one C-level pass when every row has every key."""
+    names = res.field_names
+    try:
+        return list(zip(*map(operator.itemgetter(*names), rows)))
+    except KeyError:
+        return [tuple(row.get(n) for row in rows) for n in names]
+
+
 def sort_rows(res: Resource, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    pk = [res.field(k) for k in res.primary_key]
-    return sorted(rows, key=lambda r: tuple(format_cell(f, r.get(f.name)) for f in pk))
+    keys = list(zip(*(_column(res.field(k), rows) for k in res.primary_key)))
+    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
+
+
+KEY_SEPARATOR = "\x00"  # joins the cells of a composite key so that strings sort as the tuples do
 
 
 def write_csv(res: Resource, rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 without BOM, `\\n` line ends, registry column order, rows sorted by key."""
+    """UTF-8 without BOM, `\\n` line ends, registry column order, rows sorted by key: exactly
+    what Python's csv writer gives (`write_csv_rows`), built column-wise in Arrow, which sorts,
+    quotes and joins a million rows in a fraction of the time."""
+    return render_csv(res, rows)[0]
+
+
+def render_csv(res: Resource, rows: list[dict[str, Any]]):
+    """write_csv's bytes, and where each row is: its sort key (the key cells joined by
+    KEY_SEPARATOR) and the byte offset of its line, in file order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .columnar import NEEDS_QUOTES, value_bytes
+
+    def text_of(s: str) -> pa.Scalar:
+        return pa.scalar(s, pa.large_string())
+
+    header = (",".join(res.field_names) + "\n").encode("utf-8")
+    if not rows:
+        return header, pa.array([], pa.large_string()), np.zeros(0, dtype=np.int64)
+    values = _columns(res, rows)
+    keys = pa.table({k: pa.array(_formatted(res.field(k), values[res.field_names.index(k)]), pa.large_string())
+                     for k in res.primary_key})
+    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in res.primary_key])
+    keys = keys.take(order).combine_chunks()
+    sortkeys = keys.column(0).chunk(0) if len(res.primary_key) == 1 else \
+        pc.binary_join_element_wise(*[c.chunk(0) for c in keys.columns], text_of(KEY_SEPARATOR))
+    del keys
+    cells = []
+    for i, f in enumerate(res.fields):  # a column at a time, so that only one is ever held in several forms
+        col = pa.array(_formatted(f, values[i]), pa.large_string()).take(order)
+        values[i] = ()
+        text = value_bytes(col)
+        if b"," in text or b'"' in text or b"\n" in text:
+            doubled = pc.replace_substring(col, '"', '""') if b'"' in text else col
+            quoted = pc.binary_join_element_wise(text_of('"'), doubled, text_of('"'), text_of(""))
+            del doubled
+            col = pc.if_else(pc.match_substring_regex(col, NEEDS_QUOTES), quoted, col)
+            del quoted
+        del text
+        cells.append(col)
+    lines = pc.binary_join_element_wise(*cells, text_of(","))
+    del cells
+    # "\n" inserted after each line's end: one copy, where another join would make two
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    values = np.frombuffer(lines.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    body = np.insert(values, offsets[1:] - offsets[0], np.uint8(ord("\n")))
+    starts = len(header) + offsets[:-1] - offsets[0] + np.arange(len(offsets) - 1, dtype=np.int64)
+    del lines, values
+    return b"".join((header, memoryview(body))), sortkeys, starts
+
+
+def write_csv_rows(res: Resource, rows: list[dict[str, Any]]) -> bytes:
+    """The same bytes as write_csv, with Python's csv writer: the reference it is tested against."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(res.field_names)
-    for row in sort_rows(res, rows):
-        writer.writerow([format_cell(f, row.get(f.name)) for f in res.fields])
+    ordered = sort_rows(res, rows)
+    writer.writerows(zip(*(_column(f, ordered) for f in res.fields)) if ordered else [])
     return buf.getvalue().encode("utf-8")
 
 
