@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import columnar, descriptor, docs, reference, registry, release
+from . import columnar, descriptor, docs, incremental, reference, registry, release
 from .assemble import Assembled, assemble
 from .csvio import render_csv
 from .paths import Layout
@@ -33,6 +33,8 @@ class BuildLocked(Exception):
 class Built:
     counts: dict[str, int]  # rows by table
     outputs: dict[str, bytes]  # path relative to the root -> bytes
+    state: Any = None  # incremental.State, for the next rebuild
+    incremental: bool = False  # made by incremental.rebuild
 
 
 def origin_function(asm: Assembled) -> OriginOf:
@@ -137,11 +139,13 @@ def build(layout: Layout) -> Built:
         clean = not asm.problems and not release.reused_problems(asm.tables, release.load_removals(layout))
         if clean:
             counts = {name: len(rows) for name, rows in asm.tables.items()}
-            outputs = render(layout, asm.tables)
-            del asm
+            row_index: dict[str, Any] = {}
+            outputs = render(layout, asm.tables, row_index)
+            state = incremental.full_state(layout, asm, row_index, outputs)
+            del asm, row_index
             try:
                 columnar.prove({res.name: outputs[f"data/{res.name}.csv"] for res in registry.RESOURCES}, keep=False)
-                return Built(counts, outputs)
+                return Built(counts, outputs, state)
             except columnar.NotProven:
                 asm = assemble(layout)
         explain(layout, asm)  # raises, unless the columnar path was only unsure (a quirk of form)
@@ -230,10 +234,24 @@ def publish(layout: Layout, outputs: dict[str, bytes]) -> list[str]:
     return replace + delete
 
 
-def build_and_publish(layout: Layout) -> tuple[Built, list[str]]:
+def build_and_publish(layout: Layout, incremental_ok: bool = True) -> tuple[Built, list[str]]:
+    """Build (incrementally when only new extracts were added, see incremental.py) and publish."""
     with build_lock(layout):
-        built = build(layout)
-        return built, publish(layout, built.outputs)
+        recover(layout)
+        quick = None
+        if incremental_ok:
+            with bulk_mode():
+                quick = incremental.rebuild(layout)
+        built = Built(*quick, incremental=True) if quick else build(layout)
+        changed = publish(layout, built.outputs)
+        try:
+            if built.state is None:
+                incremental.forget(layout)
+            else:
+                incremental.save_state(layout, built.state)
+        except OSError:
+            incremental.forget(layout)  # the state only saves time; without it the next build is a full one
+        return built, changed
 
 
 __all__ = ["Built", "BuildLocked", "ProblemsFound", "build", "build_and_publish", "check", "publish", "render"]

@@ -19,7 +19,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_and_publish
 
     layout = _layout(args)
-    built, changed = build_and_publish(layout)
+    built, changed = build_and_publish(layout, incremental_ok=not args.full)
+    if built.incremental:
+        print("incremental: only new extracts were added, so only what they touch was redone")
     counts = ", ".join(f"{name} {count}" for name, count in built.counts.items())
     print(f"valid: {counts}")
     print(f"wrote {len(changed)} changed file(s)" + (": " + ", ".join(changed) if changed else ""))
@@ -116,8 +118,12 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", formatter_class=fmt,
                        help="validate every extract and publish data/, datapackage.json, schemas/",
                        description="Turn extracts/*.yaml into data/*.csv, datapackage.json, schemas/ and "
-                       "the README data dictionary. Writes nothing unless everything validates.",
-                       epilog="example:\n  infratracker build\n  infratracker --root /path/to/checkout build")
+                       "the README data dictionary. Writes nothing unless everything validates. When the only "
+                       "change since the last build is new extract files, only what they touch is redone "
+                       "(the state is in build/state/); --full redoes everything.",
+                       epilog="example:\n  infratracker build\n  infratracker build --full\n"
+                              "  infratracker --root /path/to/checkout build")
+    b.add_argument("--full", action="store_true", help="a full build, even if an incremental one would do")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", formatter_class=fmt,

@@ -138,18 +138,24 @@ def check_keys(tables: dict[str, pa.Table]) -> None:
         for name, ref_table, ref_field in res.foreign_keys:
             if not all_in(table[name], tables[ref_table][ref_field]):
                 raise NotProven(f"{res.name}.{name}")
-        for f in res.fields:
-            for needed in f.requires:
-                if pc.any(pc.and_(pc.is_valid(table[f.name]), pc.is_null(table[needed]))).as_py():
-                    raise NotProven(f"{res.name}.{needed}")
+        check_row_rules(res, table)
         if "record_table" in res.field_names:
             for target, keys in citable.items():
                 mask = pc.fill_null(pc.equal(table["record_table"], target), False)
                 if not all_in(pc.filter(table["record_id"], mask), keys):
                     raise NotProven(f"{res.name}.record_id")
-    parties = tables["agreement_parties"]
-    if pc.any(pc.equal(pc.is_null(parties["country_id"]), pc.is_null(parties["bloc_id"]))).as_py():
-        raise NotProven("agreement_parties")
+
+
+def check_row_rules(res: Resource, table: pa.Table) -> None:
+    """The registry's rules within a row: fields that require others, and a party that is
+    exactly one of a country or a bloc."""
+    for f in res.fields:
+        for needed in f.requires:
+            if pc.any(pc.and_(pc.is_valid(table[f.name]), pc.is_null(table[needed]))).as_py():
+                raise NotProven(f"{res.name}.{needed}")
+    if res.name == "agreement_parties" and len(table):
+        if pc.any(pc.equal(pc.is_null(table["country_id"]), pc.is_null(table["bloc_id"]))).as_py():
+            raise NotProven("agreement_parties")
 
 
 def codes_of(codelists: pa.Table) -> dict[str, list[str]]:
