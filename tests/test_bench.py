@@ -31,6 +31,8 @@ def test_bench_smoke_run(tmp_path):
     for server in ("serve_ours", "serve_datasette_defaults"):
         assert all(w["errors"] == 0 and w["requests"] > 0 for w in size[server].values()), size[server]
     assert size["rebuild_one_article"]["returncode"] == 0
+    assert size["rebuild_one_article"]["incremental"]  # the full build before it left a state
+    assert size["rebuild_one_article_full"]["returncode"] == 0
     assert json.loads((tmp_path / "results.json").read_text())["sizes"][0]["articles"] == 3
     assert "| 3 | 30 |" in (tmp_path / "results.md").read_text()
 

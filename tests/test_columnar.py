@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from test_properties import CODES, SETTINGS, _mutate_rows, rows_of
 
 from infratracker import columnar, registry
-from infratracker.csvio import read_csv, write_csv
+from infratracker.csvio import read_csv, render_csv, write_csv, write_csv_rows
+from infratracker.frames import format_cell
 from infratracker.frames import typed_frame
 from infratracker.package import Package, check, sql_value
 from infratracker.schemas import FORMULA_SAFE, python_pattern
@@ -63,6 +64,22 @@ def test_valid_tables_are_proven_with_the_row_wise_values(res):
         assert problems == []
         assert columnar.canonical_size(columnar.read_strings(data, res)) == len(data)
         assert columnar_rows(res, data) == back
+
+    check_rows()
+
+
+@pytest.mark.parametrize("res", RESOURCES, ids=lambda r: r.name)
+def test_the_arrow_writer_gives_the_bytes_of_pythons_csv_writer(res):
+    @SETTINGS
+    @given(rows_of(res))
+    def check_rows(rows):
+        data, keys, starts = render_csv(res, rows)
+        assert data == write_csv_rows(res, rows)
+        lines = [data[a:b] for a, b in zip(starts.tolist(), [*starts.tolist()[1:], len(data)])]
+        assert [read_csv(data[:starts[0]] + line, res, "f")[0][0] for line in lines] == \
+            sorted(read_csv(data, res, "f")[0], key=lambda r: tuple(format_cell(res.field(k), r[k])
+                                                                       for k in res.primary_key))
+        assert keys.to_pylist() == sorted(keys.to_pylist())
 
     check_rows()
 
