@@ -177,7 +177,8 @@ def rebuild(layout: Layout) -> tuple[dict[str, int], dict[str, bytes], State] | 
 def _rebuild(layout: Layout, state: State):
     paths = sorted(layout.extracts.glob("*.yaml"))
     files = assemble.cache_files(layout, paths)
-    current = {layout.rel(p): f for p, f in zip(paths, files)}
+    rels = {p: layout.rel(p) for p in paths}
+    current = {rels[p]: f for p, f in zip(paths, files)}
     if any(rel not in current or current[rel].name != entry for rel, (entry, _a, _d) in state.extracts.items()):
         raise Unsure("an extract was changed or removed")
     for _rel, (_entry, archive, digest) in state.extracts.items():
@@ -189,9 +190,9 @@ def _rebuild(layout: Layout, state: State):
         if hashlib.sha256(data).hexdigest() != digest:
             raise Unsure(f"{rel} differs from what the last build published")
         published[rel] = data
-    added = [p for p in paths if layout.rel(p) not in state.extracts]
+    added = [p for p in paths if rels[p] not in state.extracts]
 
-    new = [assemble.process_and_store(layout, p, current[layout.rel(p)]) for p in added]
+    new = [assemble.process_and_store(layout, p, current[rels[p]]) for p in added]
     if any(d.ext is None or d.problems for d in new):
         raise Unsure("problems in a new extract")
     changes = _changes(layout, state, new)
@@ -206,8 +207,7 @@ def _rebuild(layout: Layout, state: State):
     counts = {name: len(keys) for name, (keys, _starts) in rows.items()}
     extracts = dict(state.extracts)
     for path, d in zip(added, new):
-        extracts[layout.rel(path)] = (current[layout.rel(path)].name, d.ext.source.get("archive_path"),
-                                      d.archive_digest)
+        extracts[rels[path]] = (current[rels[path]].name, d.ext.source.get("archive_path"), d.archive_digest)
     contributors = state.contributors
     if changes:
         gave = changes_contributors(state, new)
