@@ -99,15 +99,20 @@ def render(layout: Layout, tables: dict[str, list[dict[str, Any]]], row_index: d
     return render_files(layout, csvs, tables["sources"])
 
 
-def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str, Any]]) -> dict[str, bytes]:
-    """Every output file, from the CSVs: descriptor, Pandera schemas and README dictionary."""
+def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str, Any]],
+                 schemas: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every output file, from the CSVs: descriptor, Pandera schemas (unless given: they depend
+    only on the registry and the codelists) and README dictionary."""
     codelists = reference.codelist_rows(layout.reference)
     codes = reference.codes_by_list(codelists)
     outputs = {f"data/{name}.csv": data for name, data in csvs.items()}
     package = reference.load_yaml(layout.reference / "package.yaml")
     outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, sources, codes))
-    for name, schema in all_schemas(codes).items():
-        outputs[f"schemas/{name}.pandera.yaml"] = schema.to_yaml().encode("utf-8")
+    if schemas is not None:
+        outputs.update(schemas)
+    else:
+        for name, schema in all_schemas(codes).items():
+            outputs[f"schemas/{name}.pandera.yaml"] = schema.to_yaml().encode("utf-8")
     readme = layout.readme.read_text(encoding="utf-8")
     outputs["README.md"] = docs.replace_section(readme, docs.data_dictionary(codelists)).encode("utf-8")
     return outputs

@@ -30,13 +30,13 @@ def _formatted(f, values) -> list[str]:
     return [format_cell(f, v) for v in values]
 
 
-def _columns(res: Resource, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Every column's values: one C-level pass when every row has every key."""
-    names = res.field_names
+def _columns(res: Resource, rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """Every column's values, a C-level pass per column when every row has every key (and no
+    tuple per row: a million short-lived tuples leave the allocator's arenas fragmented)."""
     try:
-        return list(zip(*map(operator.itemgetter(*names), rows)))
+        return [list(map(operator.itemgetter(name), rows)) for name in res.field_names]
     except KeyError:
-        return [tuple(row.get(n) for row in rows) for n in names]
+        return [[row.get(name) for row in rows] for name in res.field_names]
 
 
 def sort_rows(res: Resource, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -60,8 +60,6 @@ def render_csv(res: Resource, rows: list[dict[str, Any]]):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .columnar import NEEDS_QUOTES, value_bytes
-
     def text_of(s: str) -> pa.Scalar:
         return pa.scalar(s, pa.large_string())
 
@@ -76,28 +74,44 @@ def render_csv(res: Resource, rows: list[dict[str, Any]]):
     sortkeys = keys.column(0).chunk(0) if len(res.primary_key) == 1 else \
         pc.binary_join_element_wise(*[c.chunk(0) for c in keys.columns], text_of(KEY_SEPARATOR))
     del keys
-    cells = []
-    for i, f in enumerate(res.fields):  # a column at a time, so that only one is ever held in several forms
-        col = pa.array(_formatted(f, values[i]), pa.large_string()).take(order)
-        values[i] = ()
+    columns = []
+    for i, f in enumerate(res.fields):
+        columns.append(pa.array(_formatted(f, values[i]), pa.large_string()))
+        values[i] = ()  # let the Python values go as soon as Arrow has them
+    pieces, starts, pos = [header], [], len(header)
+    for first in range(0, len(rows), CHUNK_ROWS):  # in chunks: the transient copies stay small
+        body, offsets = _lines([c.take(order[first:first + CHUNK_ROWS]) for c in columns], text_of)
+        pieces.append(body)
+        starts.append(pos + offsets)
+        pos += len(body)
+    del columns
+    return b"".join(pieces), sortkeys, np.concatenate(starts)
+
+
+CHUNK_ROWS = 200_000
+
+
+def _lines(cells, text_of):
+    """CSV lines of some rows, from one text array per column; (bytes, offset of each line)."""
+    import pyarrow.compute as pc
+
+    from .columnar import NEEDS_QUOTES, value_bytes
+
+    quoted_cells = []
+    for col in cells:
         text = value_bytes(col)
         if b"," in text or b'"' in text or b"\n" in text:
             doubled = pc.replace_substring(col, '"', '""') if b'"' in text else col
             quoted = pc.binary_join_element_wise(text_of('"'), doubled, text_of('"'), text_of(""))
-            del doubled
             col = pc.if_else(pc.match_substring_regex(col, NEEDS_QUOTES), quoted, col)
-            del quoted
-        del text
-        cells.append(col)
-    lines = pc.binary_join_element_wise(*cells, text_of(","))
-    del cells
+        quoted_cells.append(col)
+    lines = pc.binary_join_element_wise(*quoted_cells, text_of(","))
+    del quoted_cells
     # "\n" inserted after each line's end: one copy, where another join would make two
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
     values = np.frombuffer(lines.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
     body = np.insert(values, offsets[1:] - offsets[0], np.uint8(ord("\n")))
-    starts = len(header) + offsets[:-1] - offsets[0] + np.arange(len(offsets) - 1, dtype=np.int64)
-    del lines, values
-    return b"".join((header, memoryview(body))), sortkeys, starts
+    return body.tobytes(), offsets[:-1] - offsets[0] + np.arange(len(offsets) - 1, dtype=np.int64)
 
 
 def write_csv_rows(res: Resource, rows: list[dict[str, Any]]) -> bytes:

@@ -38,10 +38,19 @@ VERSION = 1
 @dataclass
 class State:
     inputs: str  # digest of the code and the reference data
-    extracts: dict[str, tuple[str, str, str]]  # extract file -> (cache entry, archive, archive SHA-256)
+    # extract file -> (cache entry, archive, archive SHA-256, stat of the extract, stat of the archive)
+    extracts: dict[str, tuple[str, str, str, list[int], list[int]]]
     outputs: dict[str, str]  # published file -> SHA-256
     contributors: pa.Table  # table, key (record id), files: the extract files that give the record
     rows: dict[str, tuple[pa.Array, np.ndarray]]  # table -> (sort keys, line offsets)
+    changed: set[str] | None = None  # tables whose rows changed since the saved state (None: all)
+
+
+def signature(path: Path) -> list[int]:
+    """Size and modification time: as in git's index, an unchanged signature means the file's
+    checksum need not be computed again."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
 
 
 def inputs_digest(layout: Layout) -> str:
@@ -63,6 +72,8 @@ def save_state(layout: Layout, state: State) -> None:
     manifest.unlink(missing_ok=True)
     (folder / "rows").mkdir(parents=True, exist_ok=True)
     for name, (keys, starts) in state.rows.items():
+        if state.changed is not None and name not in state.changed and (folder / "rows" / f"{name}.arrow").exists():
+            continue
         _write_arrow(folder / "rows" / f"{name}.arrow", pa.table({"key": keys, "start": pa.array(starts, pa.int64())}))
     _write_arrow(folder / "contributors.arrow", state.contributors)
     tmp = manifest.with_suffix(".tmp")
@@ -107,13 +118,6 @@ def load_state(layout: Layout) -> State | None:
     return State(manifest["inputs"], extracts, manifest["outputs"], index, rows)
 
 
-def contributors_table(contributors: dict[tuple[str, str], list[str]]) -> pa.Table:
-    items = list(contributors.items())
-    return pa.table({"table": pa.array([t for (t, _k), _f in items], pa.string()),
-                     "key": pa.array([k for (_t, k), _f in items], pa.string()),
-                     "files": pa.array([files for _k, files in items], pa.list_(pa.string()))})
-
-
 def contributors_of(index: pa.Table, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """The extract files that give each of `keys`, looked up in the state's index."""
     if not keys:
@@ -125,7 +129,9 @@ def contributors_of(index: pa.Table, keys: set[tuple[str, str]]) -> dict[tuple[s
 
 def full_state(layout: Layout, asm: assemble.Assembled, row_index: dict[str, Any],
                outputs: dict[str, bytes]) -> State:
-    return State(inputs_digest(layout), dict(asm.inputs), _digests(outputs), contributors_table(asm.contributors),
+    extracts = {rel: (entry, archive, digest, signature(layout.root / rel), signature(layout.root / archive))
+                for rel, (entry, archive, digest) in asm.inputs.items()}
+    return State(inputs_digest(layout), extracts, _digests(outputs), asm.contributors,
                  {name: tuple(where) for name, where in row_index.items()})
 
 
@@ -170,19 +176,23 @@ def rebuild(layout: Layout) -> tuple[dict[str, int], dict[str, bytes], State] | 
         return None
     try:
         return _rebuild(layout, state)
-    except (Unsure, columnar.NotProven, OSError):
+    except (Unsure, columnar.NotProven, OSError, KeyError):  # KeyError: a state that does not fit
         return None
 
 
 def _rebuild(layout: Layout, state: State):
-    paths = sorted(layout.extracts.glob("*.yaml"))
-    files = assemble.cache_files(layout, paths)
-    rels = {p: layout.rel(p) for p in paths}
-    current = {rels[p]: f for p, f in zip(paths, files)}
-    if any(rel not in current or current[rel].name != entry for rel, (entry, _a, _d) in state.extracts.items()):
-        raise Unsure("an extract was changed or removed")
-    for _rel, (_entry, archive, digest) in state.extracts.items():
-        if sources.sha256((layout.root / archive).read_bytes()) != digest:
+    with os.scandir(layout.extracts) as entries:
+        names = sorted(e.name for e in entries if e.name.endswith(".yaml") and e.is_file())
+    rels = [f"{layout.extracts.name}/{name}" for name in names]
+    if set(state.extracts) - set(rels):
+        raise Unsure("an extract was removed")
+    rules = (layout.reference / "publishers.yaml").read_bytes()
+    for rel, (entry, archive, digest, extract_sig, archive_sig) in state.extracts.items():
+        if signature(layout.root / rel) != extract_sig and \
+                assemble._cache_file(layout, layout.root / rel, rules).name != entry:
+            raise Unsure("an extract was changed")
+        if signature(layout.root / archive) != archive_sig and \
+                sources.sha256((layout.root / archive).read_bytes()) != digest:
             raise Unsure("an archived capture changed")
     published = {}
     for rel, digest in state.outputs.items():
@@ -190,9 +200,9 @@ def _rebuild(layout: Layout, state: State):
         if hashlib.sha256(data).hexdigest() != digest:
             raise Unsure(f"{rel} differs from what the last build published")
         published[rel] = data
-    added = [p for p in paths if rels[p] not in state.extracts]
-
-    new = [assemble.process_and_store(layout, p, current[rels[p]]) for p in added]
+    added = {rel: layout.root / rel for rel in rels if rel not in state.extracts}
+    cache = {rel: assemble._cache_file(layout, path, rules) for rel, path in added.items()}
+    new = [assemble.process_and_store(layout, path, cache[rel]) for rel, path in added.items()]
     if any(d.ext is None or d.problems for d in new):
         raise Unsure("problems in a new extract")
     changes = _changes(layout, state, new)
@@ -203,28 +213,29 @@ def _rebuild(layout: Layout, state: State):
     from .build import render_files
 
     source_rows = _typed_rows("sources", csvs["sources"])
-    outputs = render_files(layout, csvs, source_rows)
+    schemas = {rel: data for rel, data in published.items() if rel.startswith("schemas/")}  # codes are unchanged
+    outputs = render_files(layout, csvs, source_rows, schemas)
     counts = {name: len(keys) for name, (keys, _starts) in rows.items()}
     extracts = dict(state.extracts)
-    for path, d in zip(added, new):
-        extracts[rels[path]] = (current[rels[path]].name, d.ext.source.get("archive_path"), d.archive_digest)
+    for (rel, path), d in zip(added.items(), new):
+        archive = d.ext.source.get("archive_path")
+        extracts[rel] = (cache[rel].name, archive, d.archive_digest, signature(path), signature(layout.root / archive))
     contributors = state.contributors
     if changes:
         gave = changes_contributors(state, new)
         keep = pc.invert(pc.is_in(pc.binary_join_element_wise(contributors["table"], contributors["key"], "\x1f"),
                                   value_set=pa.array([f"{t}\x1f{k}" for t, k in gave], pa.string())))
-        contributors = pa.concat_tables([contributors.filter(keep), contributors_table(gave)])
-    return counts, outputs, State(state.inputs, extracts, _digests(outputs), contributors, rows)
+        contributors = pa.concat_tables([contributors.filter(keep), assemble.contributors_table(gave)])
+    return counts, outputs, State(state.inputs, extracts, _digests(outputs), contributors, rows, set(changes))
 
 
 def changes_contributors(state: State, new: list[assemble.Processed]) -> dict[tuple[str, str], list[str]]:
     """Contributors of the records the new extracts give: the old ones, then the new files."""
-    keys = {(r.table, r.key) for d in new for r in d.ext.rows if r.table != "countries"}
+    keys = {(r.table, r.key) for d in new for r in d.ext.rows}
     out = {k: list(v) for k, v in contributors_of(state.contributors, keys).items()}
     for d in new:
         for row in d.ext.rows:
-            if row.table != "countries":
-                out.setdefault((row.table, row.key), []).append(row.file)
+            out.setdefault((row.table, row.key), []).append(row.file)
     return out
 
 

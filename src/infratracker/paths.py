@@ -56,12 +56,12 @@ class Layout:
 
     def rel(self, path: Path) -> str:
         """A path as users should see it in messages: relative to the root, never absolute."""
-        if path.is_absolute() and ".." not in path.parts:  # lexically under the root: no filesystem calls
+        if ".." not in path.parts:  # lexically under the root: no filesystem calls
             try:
                 return path.relative_to(self.root).as_posix()
             except ValueError:
                 pass
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.name
