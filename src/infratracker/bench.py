@@ -271,8 +271,14 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
     res["rows_total"] = sum(res["rows"].values())
     st = step("stages", [*STAGE, "stages", str(layout.root)])
     res["stages"] = {**json.loads(st["stdout"] or "{}"), "peak_mib": st["peak_mib"]}
-    ours = step("validate (ours)", [*cli, "validate", str(layout.descriptor)])
-    res["validate_package_ours"] = {k: ours[k] for k in ("seconds", "peak_mib", "returncode")}
+    # the median of three runs: a 3-5 s run varies by a second on this VM; frictionless's one
+    # run of 40-50 s averages such noise out by itself
+    runs = sorted((step("validate (ours)", [*cli, "validate", str(layout.descriptor)]) for _ in range(3)),
+                  key=lambda r: r["seconds"])
+    ours = runs[1]
+    res["validate_package_ours"] = {**{k: ours[k] for k in ("seconds", "peak_mib", "returncode")},
+                                    "runs_s": [r["seconds"] for r in runs],
+                                    "returncode": max(r["returncode"] for r in runs)}
     if frictionless:
         fl = step("frictionless validate", [str(Path(PY).with_name("frictionless")), "validate", str(layout.descriptor)])
         res["frictionless_validate"] = {k: fl[k] for k in ("seconds", "peak_mib", "returncode")}
