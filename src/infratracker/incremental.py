@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from . import assemble, columnar, reference, registry, release, sources
 from .csvio import KEY_SEPARATOR, render_csv
@@ -205,8 +204,8 @@ def _rebuild(layout: Layout, state: State):
     new = [assemble.process_and_store(layout, path, cache[rel]) for rel, path in added.items()]
     if any(d.ext is None or d.problems for d in new):
         raise Unsure("problems in a new extract")
-    changes = _changes(layout, state, new)
     csvs = {res.name: published[f"data/{res.name}.csv"] for res in registry.RESOURCES}
+    changes = _changes(layout, state, new, csvs)
     rows = dict(state.rows)
     for name, (deleted, inserted) in changes.items():
         csvs[name], rows[name] = _splice(registry.resource(name), csvs[name], state.rows[name], deleted, inserted)
@@ -244,7 +243,7 @@ def _typed_rows(name: str, data: bytes) -> list[dict[str, Any]]:
     return columnar.python_rows(columnar.typed_table(res, columnar.read_strings(data, res)))
 
 
-def _changes(layout: Layout, state: State, new: list[assemble.Processed]):
+def _changes(layout: Layout, state: State, new: list[assemble.Processed], csvs: dict[str, bytes]):
     """table -> (sort keys of rows to delete, rows to insert), validated against the rest."""
     exts = [d.ext for d in new]
     new_rows: dict[tuple[str, str], list[Row]] = {}
@@ -303,7 +302,7 @@ def _changes(layout: Layout, state: State, new: list[assemble.Processed]):
 
     projects = {p["project_id"] for p in mini["projects"]}
     replaced = {e["event_id"] for e in mini["status_events"]}
-    events = _read_table(layout, "status_events", "project_id", projects)
+    events = _published_rows(csvs, "status_events", "project_id", projects)
     other_events = [e for e in events if e["event_id"] not in replaced]
     derive_problems: list = []
     mini["countries"] = list(reference.country_rows())
@@ -314,7 +313,7 @@ def _changes(layout: Layout, state: State, new: list[assemble.Processed]):
     for ext in exts:
         assemble._evidence(ext, mini)
 
-    _validate(layout, state, mini, deleted)
+    _validate(layout, state, mini, deleted, csvs)
     return {name: (deleted[name], mini[name]) for name in mini if mini[name] or deleted[name]}
 
 
@@ -323,21 +322,18 @@ def _key_cells(res: registry.Resource, key: str) -> list[str]:
     return key.split("/") if len(res.primary_key) > 1 else [key]
 
 
-def _read_table(layout: Layout, name: str, column: str, values: set[str]) -> list[dict[str, Any]]:
+def _published_rows(csvs: dict[str, bytes], name: str, column: str, values: set[str]) -> list[dict[str, Any]]:
     """Rows of a published table whose `column` is in `values`, typed as the build has them."""
     res = registry.resource(name)
     if not values:
         return []
-    table = pacsv.read_csv(layout.data / f"{name}.csv", parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                           convert_options=pacsv.ConvertOptions(
-                               column_types={n: pa.string() for n in res.field_names}, null_values=[""],
-                               strings_can_be_null=True, quoted_strings_can_be_null=True))
+    table = columnar.read_strings(csvs[name], res)
     table = table.filter(pc.is_in(table[column], value_set=pa.array(sorted(values), pa.string())))
-    return columnar.python_rows(columnar.typed_table(res, table.combine_chunks()))
+    return columnar.python_rows(columnar.typed_table(res, table))
 
 
 def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]],
-              deleted: dict[str, set[str]]) -> None:
+              deleted: dict[str, set[str]], csvs: dict[str, bytes]) -> None:
     """The checks of the full build, for the rows that change: their schema, and their keys
     against the rows that stay. Raises Unsure or columnar.NotProven."""
     codes = reference.codes_by_list(reference.codelist_rows(layout.reference))
@@ -367,15 +363,14 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
                 if not exists(target.name, KEY_SEPARATOR.join(_key_cells(target, row["record_id"]))):
                     raise Unsure("evidence for an unknown record")
     if mini["sources"]:
-        _unique_source_fields(layout, mini["sources"], deleted["sources"])
+        _unique_source_fields(csvs["sources"], mini["sources"], deleted["sources"])
     if release.reused_problems(mini, release.load_removals(layout)):
         raise Unsure("a removed id comes back")
 
 
-def _unique_source_fields(layout: Layout, new_sources: list[dict[str, Any]], deleted: set[str]) -> None:
+def _unique_source_fields(published: bytes, new_sources: list[dict[str, Any]], deleted: set[str]) -> None:
     res = registry.resource("sources")
-    table = pacsv.read_csv(layout.data / "sources.csv", convert_options=pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in res.field_names}, include_columns=["source_id", "archive_path", "sha256"]))
+    table = columnar.read_strings(published, res)
     for field in (f.name for f in res.fields if f.unique):
         taken = {v for sid, v in zip(table["source_id"].to_pylist(), table[field].to_pylist()) if sid not in deleted}
         if any(s.get(field) in taken for s in new_sources):
