@@ -81,13 +81,6 @@ def explain(layout: Layout, asm: Assembled) -> None:
     raise_if(problems + reused)
 
 
-def check(layout: Layout) -> dict[str, list[dict[str, Any]]]:
-    """Assemble and validate everything row by row; raise ProblemsFound with every problem."""
-    asm = assemble(layout)
-    explain(layout, asm)
-    return asm.tables
-
-
 def render(layout: Layout, tables: dict[str, list[dict[str, Any]]], row_index: dict[str, Any] | None = None) \
         -> dict[str, bytes]:
     """Every output file. `row_index`, if given, receives each CSV's (sort keys, line offsets)."""
@@ -259,4 +252,4 @@ def build_and_publish(layout: Layout, incremental_ok: bool = True) -> tuple[Buil
         return built, changed
 
 
-__all__ = ["Built", "BuildLocked", "ProblemsFound", "build", "build_and_publish", "check", "publish", "render"]
+__all__ = ["Built", "BuildLocked", "ProblemsFound", "build", "build_and_publish", "explain", "publish", "render"]

@@ -19,7 +19,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import registry
-from .extracts import file_problems
 from .registry import DATE_MAX, DATE_MIN, Resource
 from .schemas import ARROW_TYPES, arrow_schema
 
@@ -243,4 +242,5 @@ def pandas_frame(res: Resource, table: pa.Table, codes: dict[str, list[str]]) ->
     return pd.DataFrame(columns, columns=res.field_names)
 
 
-__all__ = ["NotProven", "prove", "python_rows", "sql_tuples", "pandas_frame"]
+__all__ = ["NotProven", "prove", "read_strings", "typed_table", "check_schema", "check_keys", "python_rows",
+           "sql_tuples", "pandas_frame"]

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from . import assemble, columnar, reference, registry, release, sources
 from .csvio import KEY_SEPARATOR, render_csv
 from .extracts import Row
+from .frames import format_cell
 from .paths import Layout
 
 VERSION = 1
@@ -162,8 +163,6 @@ class Unsure(Exception):
 
 
 def _sort_key(res: registry.Resource, row: dict[str, Any]) -> str:
-    from .frames import format_cell
-
     return KEY_SEPARATOR.join(format_cell(res.field(k), row.get(k)) for k in res.primary_key)
 
 
