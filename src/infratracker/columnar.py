@@ -31,7 +31,13 @@ SPELLING = {
 }
 
 
-NEEDS_QUOTES = r'[,"\n]'
+NEEDS_QUOTES = r'[,"\n]'  # a cell Python's csv writer quotes (QUOTE_MINIMAL, "\n" line ends)
+
+
+def may_need_quotes(text: bytes) -> bool:
+    """Whether any cell of a column (its values end to end) can need quoting: where none can,
+    the per-cell NEEDS_QUOTES regex is skipped."""
+    return b"," in text or b'"' in text or b"\n" in text
 
 
 class NotProven(Exception):
@@ -70,7 +76,7 @@ def canonical_size(table: pa.Table) -> int:
             continue
         text = b"".join(value_bytes(chunk) for chunk in col.chunks)
         size += len(text) + text.count(b'"')  # each `"` is doubled
-        if b"," in text or b'"' in text or b"\n" in text:  # the regex only where a cell may need it
+        if may_need_quotes(text):
             size += 2 * (pc.sum(pc.match_substring_regex(col, NEEDS_QUOTES)).as_py() or 0)
     return size
 

@@ -95,12 +95,12 @@ def _lines(cells, text_of):
     """CSV lines of some rows, from one text array per column; (bytes, offset of each line)."""
     import pyarrow.compute as pc
 
-    from .columnar import NEEDS_QUOTES, value_bytes
+    from .columnar import NEEDS_QUOTES, may_need_quotes, value_bytes
 
     quoted_cells = []
     for col in cells:
         text = value_bytes(col)
-        if b"," in text or b'"' in text or b"\n" in text:
+        if may_need_quotes(text):
             doubled = pc.replace_substring(col, '"', '""') if b'"' in text else col
             quoted = pc.binary_join_element_wise(text_of('"'), doubled, text_of('"'), text_of(""))
             col = pc.if_else(pc.match_substring_regex(col, NEEDS_QUOTES), quoted, col)
