@@ -127,6 +127,11 @@ def test_anything_but_new_extracts_gets_a_full_build(corpus, tmp_path, change):
     built, _changed = build_and_publish(corpus)
     assert not built.incremental
     assert published(corpus) == expected
+    assert built.full_because == {  # what `infratracker build` prints, so a curator knows why
+        "edit_extract": "an extract was changed", "remove_extract": "an extract was removed",
+        "edit_published_csv": "data/people.csv differs from what the last build published",
+        "edit_reference": "the code or the reference data changed",
+        "no_state": "no saved state (a first build, or the last one did not finish)"}[change]
 
 
 def test_a_bad_new_extract_is_reported_by_the_full_build_and_changes_nothing(corpus, capsys):

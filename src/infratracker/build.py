@@ -35,6 +35,7 @@ class Built:
     outputs: dict[str, bytes]  # path relative to the root -> bytes
     state: Any = None  # incremental.State, for the next rebuild
     incremental: bool = False  # made by incremental.rebuild
+    full_because: str | None = None  # why an incremental rebuild was not possible
 
 
 def origin_function(asm: Assembled) -> OriginOf:
@@ -236,11 +237,15 @@ def build_and_publish(layout: Layout, incremental_ok: bool = True) -> tuple[Buil
     """Build (incrementally when only new extracts were added, see incremental.py) and publish."""
     with build_lock(layout):
         recover(layout)
-        quick = None
+        quick, why = None, None
         if incremental_ok:
-            with bulk_mode():
-                quick = incremental.rebuild(layout)
+            try:
+                with bulk_mode():
+                    quick = incremental.rebuild(layout)
+            except incremental.Unsure as exc:
+                why = str(exc)
         built = Built(*quick, incremental=True) if quick else build(layout)
+        built.full_because = why
         changed = publish(layout, built.outputs)
         try:
             if built.state is None:

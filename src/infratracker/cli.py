@@ -22,6 +22,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     built, changed = build_and_publish(layout, incremental_ok=not args.full)
     if built.incremental:
         print("incremental: only new extracts were added, so only what they touch was redone")
+    elif built.full_because:
+        print(f"full build: {built.full_because}")
     counts = ", ".join(f"{name} {count}" for name, count in built.counts.items())
     print(f"valid: {counts}")
     print(f"wrote {len(changed)} changed file(s)" + (": " + ", ".join(changed) if changed else ""))

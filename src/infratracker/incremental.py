@@ -53,6 +53,10 @@ def signature(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns]
 
 
+class Unsure(Exception):
+    """The rebuild cannot vouch for its result; the full build must run."""
+
+
 def inputs_digest(layout: Layout) -> str:
     """Changes when the code or the reference data change: then only a full build will do."""
     here = Path(__file__).parent
@@ -101,19 +105,22 @@ def _read_arrow(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
-def load_state(layout: Layout) -> State | None:
+def load_state(layout: Layout) -> State:
+    """The saved state; raises Unsure, saying why, when there is none that can be used."""
     folder = _state_dir(layout)
+    if not (folder / "manifest.json").exists():
+        raise Unsure("no saved state (a first build, or the last one did not finish)")
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("version") != VERSION or manifest["inputs"] != inputs_digest(layout):
-            return None
+            raise Unsure("the code or the reference data changed")
         rows = {}
         for res in registry.RESOURCES:
             table = _read_arrow(folder / "rows" / f"{res.name}.arrow")
             rows[res.name] = (table["key"].combine_chunks(), table["start"].to_numpy())
         index = _read_arrow(folder / "contributors.arrow")
     except (OSError, ValueError, KeyError, pa.ArrowException):
-        return None
+        raise Unsure("the saved state is damaged") from None
     extracts = {rel: tuple(v) for rel, v in manifest["extracts"].items()}
     return State(manifest["inputs"], extracts, manifest["outputs"], index, rows)
 
@@ -158,24 +165,20 @@ class _Keys:
         return i < len(self) and self[i] == key
 
 
-class Unsure(Exception):
-    """The rebuild cannot vouch for its result; the full build must run."""
-
-
 def _sort_key(res: registry.Resource, row: dict[str, Any]) -> str:
     return KEY_SEPARATOR.join(format_cell(res.field(k), row.get(k)) for k in res.primary_key)
 
 
-def rebuild(layout: Layout) -> tuple[dict[str, int], dict[str, bytes], State] | None:
+def rebuild(layout: Layout) -> tuple[dict[str, int], dict[str, bytes], State]:
     """(row counts, outputs, new state) if only new extracts were added since the state was
-    saved and everything checks out; None when the full build must run."""
+    saved and everything checks out; else raises Unsure, saying why the full build must run."""
     state = load_state(layout)
-    if state is None:
-        return None
     try:
         return _rebuild(layout, state)
-    except (Unsure, columnar.NotProven, OSError, KeyError):  # KeyError: a state that does not fit
-        return None
+    except columnar.NotProven:
+        raise Unsure("a changed row did not pass every check") from None
+    except (OSError, KeyError) as exc:  # KeyError: a state that does not fit the files
+        raise Unsure(f"the saved state does not fit the files ({exc.__class__.__name__})") from None
 
 
 def _rebuild(layout: Layout, state: State):
