@@ -125,19 +125,25 @@ def test_memoized_permission_checks_give_datasette_s_own_answers(site_built):
 
 
 def test_response_cache_is_bounded_and_keyed_by_url():
-    from infratracker.datasette_plugin import ResponseCache
+    from infratracker.datasette_plugin.response_cache import OVERHEAD, ResponseCache
 
-    cache = ResponseCache(max_bytes=10, max_entry=6)
+    json_ok = {"status": 200, "headers": [(b"content-type", b"application/json")]}
     scope = {"method": "GET", "path": "/a", "raw_path": b"/a", "query_string": b"x=1", "headers": []}
-    key = cache.key(scope)
-    assert key == b"/a?x=1"
-    assert cache.key({**scope, "headers": [(b"cookie", b"ds_actor=1")]}) is None  # personal: never cached
-    assert cache.key({**scope, "method": "POST"}) is None
-    cache.put(key, {"status": 200}, b"12345")
-    cache.put(b"/b?", {"status": 200}, b"1234567")  # larger than an entry may be
-    cache.put(b"/c?", {"status": 200}, b"123456")  # evicts /a
-    assert cache.get(b"/b?") is None and cache.get(key) is None and cache.get(b"/c?")[1] == b"123456"
-    assert cache.size == 6
+    key = cache_key = ResponseCache().key(scope, "localhost", ())
+    assert key == ("http", "localhost", b"/a", b"x=1", ())
+    entry = len(repr(key)) + OVERHEAD + len(b"content-type") + len(b"application/json")
+    cache = ResponseCache(max_bytes=entry + 6 + 3, max_entry=entry + 6)
+    assert cache.key({**scope, "headers": [(b"cookie", b"ds_actor=1")]}, "localhost", ()) is None  # personal
+    assert cache.key({**scope, "method": "POST"}, "localhost", ()) is None
+    key_b = cache.key({**scope, "raw_path": b"/b"}, "localhost", ())
+    key_c = cache.key({**scope, "raw_path": b"/c"}, "localhost", ())
+    assert cache.put(cache_key, json_ok, b"12345")
+    assert not cache.put(key_b, json_ok, b"1234567")  # larger than an entry may be
+    assert cache.put(key_c, json_ok, b"123456")  # evicts /a
+    assert cache.get(key_b) is None and cache.get(key) is None and cache.get(key_c).body == b"123456"
+    assert cache.size == entry + 6
+    assert not cache.put(key_b, {**json_ok, "status": 500}, b"1")  # only successes
+    assert not cache.put(key_b, {**json_ok, "headers": [*json_ok["headers"], (b"content-length", b"9")]}, b"1")
 
 
 def test_cached_pages_are_byte_identical(site_built):

@@ -23,6 +23,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from datasette.cli import cli
 
+    if args.host not in ("0.0.0.0", "::"):
+        # Links are built for the Host a browser sends, so the address served on is allowed.
+        hosts = os.environ.get("INFRATRACKER_ALLOWED_HOSTS", "")
+        os.environ["INFRATRACKER_ALLOWED_HOSTS"] = ",".join(filter(None, [hosts, args.host]))
+    elif not os.environ.get("INFRATRACKER_ALLOWED_HOSTS"):
+        print("serving on every interface: set INFRATRACKER_ALLOWED_HOSTS to the names visitors use, "
+              "or they get 400 (Host not allowed)", file=sys.stderr)
+
     print(f"serving http://{args.host}:{args.port}/{'infratracker'} (read-only)", flush=True)
     return cli.main(["serve", *serve_args(layout, args.host, args.port)], standalone_mode=True)
 

@@ -154,7 +154,11 @@ def metadata(layout: Layout) -> dict[str, Any]:
             "tables": tables,
             "queries": CANNED_QUERIES,
         }},
-        "plugins": {"datasette-cluster-map": {"latitude_column": "latitude", "longitude_column": "longitude"}},
+        "plugins": {
+            "datasette-cluster-map": {"latitude_column": "latitude", "longitude_column": "longitude"},
+            # Switches the hardening plugin on for this site only (see datasette_plugin).
+            "infratracker": {"allowed_hosts": []},
+        },
     }
 
 

@@ -1,42 +1,39 @@
-"""Datasette plugin: security headers on every response, no open redirects, no leak of this
-machine's paths, a read-only authorizer on every connection, and 400 (not 500) for requests
-whose arguments are malformed.
+"""Datasette plugin that hardens the infratracker site: security headers, no open redirects, no
+leak of this machine's paths, SQL that cannot outgrow its limits, one arbitrary query at a time,
+a bounded response cache that cannot be poisoned, and 4xx (not 500) for malformed requests.
 
-Registered through the `datasette` entry point in pyproject.toml.
+Loaded through the `datasette` entry point, but it acts only on a Datasette whose metadata has
+a `plugins: {infratracker: {...}}` block (the site's own `build/metadata.json`): any other
+Datasette in the same environment behaves exactly as without it.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import sqlite3
-from urllib.parse import parse_qsl
 
 from datasette import hookimpl
+from datasette.plugins import DEFAULT_PLUGINS, pm
 from datasette.utils.asgi import Response
 
+from . import requests, sqlite_guard
+from .response_cache import ResponseCache
+
+PLUGIN = "infratracker"
 DATABASE = "infratracker"
 _log = logging.getLogger("infratracker.site")
-# Pages that show where files live on this machine.
-HIDDEN_PATHS = ("/-/databases", "/-/databases.json")
-# Defence in depth under Datasette's own SELECT-only rule: what the authorizer refuses.
-DENIED_ACTIONS = {getattr(sqlite3, name) for name in (
-    "SQLITE_ATTACH", "SQLITE_DETACH", "SQLITE_INSERT", "SQLITE_UPDATE", "SQLITE_DELETE",
-    "SQLITE_CREATE_TABLE", "SQLITE_CREATE_INDEX", "SQLITE_CREATE_VIEW", "SQLITE_CREATE_TRIGGER",
-    "SQLITE_CREATE_TEMP_TABLE", "SQLITE_CREATE_TEMP_VIEW", "SQLITE_CREATE_TEMP_TRIGGER",
-    "SQLITE_CREATE_TEMP_INDEX", "SQLITE_CREATE_VTABLE", "SQLITE_DROP_TABLE", "SQLITE_DROP_INDEX",
-    "SQLITE_DROP_VIEW", "SQLITE_DROP_TRIGGER", "SQLITE_DROP_VTABLE", "SQLITE_ALTER_TABLE",
-    "SQLITE_REINDEX", "SQLITE_ANALYZE", "SQLITE_TRANSACTION", "SQLITE_SAVEPOINT")}
-# The `file` column of database_list is an absolute path of this machine. Datasette itself runs
-# `PRAGMA database_list` (a statement users cannot send), so only the table-valued form, which
-# users can SELECT from, is refused.
-DENIED_TABLES = {"pragma_database_list"}
-DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
-INTEGER_ARGS = ("_timelimit", "_size", "_facet_size", "_ttl")
 # Arbitrary SQL may run up to the time limit; at most this many at once, the rest wait their
 # turn without holding a SQL thread, so pages, rows and facets always find one free.
 ARBITRARY_SQL_AT_ONCE = 1
-# The database is immutable and the metadata fixed while the site runs, so a page's bytes
-# depend only on its URL: anonymous GET responses are kept in memory, up to these sizes.
-CACHE_BYTES, CACHE_ENTRY_BYTES = 64 * 2**20, 2 * 2**20
+# Hosts links may be built for when the site's configuration names none; more come from the
+# configuration's `allowed_hosts` and from $INFRATRACKER_ALLOWED_HOSTS (comma-separated).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+# Plugins whose hooks give every visitor the same answer for the same URL. With any other
+# plugin loaded (one may sign users in, or vary a page per request), nothing is cached or
+# memoized.
+SAME_FOR_EVERYONE = {"infratracker.datasette_plugin", "datasette_cluster_map", "datasette_leaflet",
+                     *DEFAULT_PLUGINS}
 
 # Datasette's pages use inline scripts and styles; nothing is loaded from elsewhere except
 # map tiles (images) from OpenStreetMap.
@@ -49,155 +46,172 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 ]
+_HEADER_NAMES = {k for k, _v in HEADERS}
+DEFAULT_HANDLER_ELSEWHERE = "infratracker.default_handler_elsewhere"
 
 
-def _is_offsite(path: str) -> bool:
-    # Datasette 0.65.5 redirects "/\evil.com/" to "/\evil.com" and browsers read "/\" as "//".
-    return "\\" in path or path.startswith("//")
+def enabled(datasette) -> bool:
+    """Whether this Datasette is the infratracker site (its metadata configures the plugin)."""
+    return datasette.plugin_config(PLUGIN) is not None
 
 
-async def _plain(send, status: int, text: str) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *HEADERS]})
-    await send({"type": "http.response.body", "body": text.encode()})
+def allowed_hosts(datasette) -> set[str]:
+    config = datasette.plugin_config(PLUGIN) or {}
+    hosts = [*LOOPBACK_HOSTS, *(config.get("allowed_hosts") or []),
+             *os.environ.get("INFRATRACKER_ALLOWED_HOSTS", "").split(",")]
+    return {h.strip().lower() for h in hosts if h and h.strip()}
 
 
-def _bad_integer_arg(query_string: bytes) -> str | None:
-    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        if key in INTEGER_ARGS and value not in ("", "max") and not value.isdigit():
-            return f"{key} must be a positive integer"
-    return None
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _is_arbitrary_sql(path: str, query_string: bytes) -> bool:
-    if path.rstrip("/").split(".")[0] != f"/{DATABASE}":
+def same_for_everyone(datasette) -> bool:
+    """Whether a page's bytes depend only on its URL: no foreign plugin, no writable database."""
+    modules = {getattr(plugin, "__name__", name) for name, plugin in pm.list_name_plugin()}
+    if modules - SAME_FOR_EVERYONE - {DEFAULT_HANDLER_ELSEWHERE}:
         return False
-    return any(k == "sql" for k, _v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    return all(not db.is_mutable for name, db in datasette.databases.items() if name != "_internal")
 
 
-class ResponseCache:
-    """A bounded LRU of whole responses (status, headers, body) by path and query string."""
-
-    def __init__(self, max_bytes: int = CACHE_BYTES, max_entry: int = CACHE_ENTRY_BYTES):
-        from collections import OrderedDict
-
-        self.entries: "OrderedDict[bytes, tuple[dict, bytes]]" = OrderedDict()
-        self.size, self.max_bytes, self.max_entry = 0, max_bytes, max_entry
-        self.hits = self.misses = 0
-
-    @staticmethod
-    def key(scope) -> bytes | None:
-        if scope.get("method") != "GET":
-            return None
-        headers = dict(scope.get("headers") or [])
-        if b"cookie" in headers or b"authorization" in headers:
-            return None
-        return scope.get("raw_path", scope["path"].encode()) + b"?" + scope.get("query_string", b"")
-
-    def get(self, key: bytes):
-        hit = self.entries.get(key)
-        if hit is not None:
-            self.entries.move_to_end(key)
-            self.hits += 1
-        else:
-            self.misses += 1
-        return hit
-
-    def put(self, key: bytes, start: dict, body: bytes) -> None:
-        if len(body) > self.max_entry or key in self.entries:
-            return
-        self.entries[key] = (start, body)
-        self.size += len(body)
-        while self.size > self.max_bytes:
-            _k, (_s, old) = self.entries.popitem(last=False)
-            self.size -= len(old)
+def generation(datasette) -> tuple:
+    """The databases' stat signatures: a replaced or rewritten file never meets old entries."""
+    out = []
+    for name, db in sorted(datasette.databases.items()):
+        if db.path:
+            try:
+                st = os.stat(db.path)
+                out.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((name, None))
+    return tuple(out)
 
 
-def security_headers(app):
-    import asyncio
+async def error_response(datasette, path: str, status: int, message, title: str | None = None,
+                         extra: dict | None = None) -> Response:
+    """An error in Datasette's own shape: its JSON for .json paths, its error page otherwise."""
+    info = {**(extra or {}), "ok": False, "error": str(message) or "error", "status": status, "title": title}
+    if path.split("?")[0].endswith(".json"):
+        return Response.json(info, status=status)
+    template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+    # `message` may be Markup (Datasette's own HTML messages): passed as is, not escaped again.
+    return Response.html(await template.render_async(dict(info, error=message, urls=datasette.urls,
+                                                          app_css_hash=datasette.app_css_hash(),
+                                                          menu_links=lambda: [])), status=status)
 
+
+def harden(app, datasette):
     gate = asyncio.Semaphore(ARBITRARY_SQL_AT_ONCE)
     cache = ResponseCache()
+    hosts = allowed_hosts(datasette)
 
     async def wrapped(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
-        path = scope.get("path", "")
-        raw_path = scope.get("raw_path", b"").decode("latin-1").split("?")[0] or path
-        if _is_offsite(path) or _is_offsite(raw_path) or path.rstrip("/") in HIDDEN_PATHS:
-            return await _plain(send, 404, "Not found")
-        problem = _bad_integer_arg(scope.get("query_string", b""))
-        if problem:
-            return await _plain(send, 400, problem)
-
-        key = cache.key(scope)
-        hit = cache.get(key) if key is not None else None
-        if hit is not None:
-            await send(hit[0])
-            await send({"type": "http.response.body", "body": hit[1]})
-            return
-        captured: dict = {"start": None, "body": [], "size": 0}
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                names = {k.lower() for k, _v in HEADERS}
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _HEADER_NAMES]
                 message = {**message, "headers": headers + HEADERS}
-                captured["start"] = message
-            elif message["type"] == "http.response.body" and key is not None and captured["size"] <= CACHE_ENTRY_BYTES:
-                captured["body"].append(message.get("body", b""))
-                captured["size"] += len(message.get("body", b""))
-                start = captured["start"]
-                if not message.get("more_body") and start and start["status"] == 200 and not any(
-                        k.lower() == b"set-cookie" for k, _v in start.get("headers", [])):
-                    cache.put(key, start, b"".join(captured["body"]))
             await send(message)
 
-        if _is_arbitrary_sql(path, scope.get("query_string", b"")):
-            async with gate:
-                return await app(scope, receive, send_with_headers)
-        return await app(scope, receive, send_with_headers)
+        async def refuse(status: int, text: str):
+            response = await error_response(datasette, path, status, text)
+            if status == 405:
+                response.headers["Allow"] = ", ".join(requests.METHODS)
+            await response.asgi_send(send_with_headers)
 
-    wrapped.cache = cache
+        path = scope.get("path", "")
+        raw_path = scope.get("raw_path", b"").decode("latin-1").split("?")[0] or path
+        if requests.is_offsite(path) or requests.is_offsite(raw_path):
+            return await refuse(404, "Not found")
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1").lower()
+        if _host_name(host) not in hosts:
+            # Datasette builds absolute links (next_url, Link headers) from the Host header.
+            return await refuse(400, "Host not allowed: name it in the site's allowed_hosts "
+                                     "or $INFRATRACKER_ALLOWED_HOSTS")
+        args = requests.query_args(scope)
+        problem = requests.problem(scope, args)
+        if problem:
+            return await refuse(*problem)
+
+        key = cache.key(scope, host, generation(datasette)) if same_for_everyone(datasette) else None
+        hit = cache.get(key) if key is not None else None
+        if hit is not None:
+            await send(hit.start)
+            await send({"type": "http.response.body", "body": hit.body})
+            return
+        captured: dict = {"start": None, "body": [], "size": 0}
+
+        async def send_and_keep(message):
+            if message["type"] == "http.response.start":
+                captured["start"] = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
+                                                            if k.lower() not in _HEADER_NAMES] + HEADERS}
+            elif message["type"] == "http.response.body" and captured["size"] <= cache.max_entry:
+                body = message.get("body", b"")
+                captured["body"].append(body)
+                captured["size"] += len(body)
+                if not message.get("more_body") and captured["start"] is not None:
+                    cache.put(key, captured["start"], b"".join(captured["body"]))
+            await send_with_headers(message)
+
+        target = send_and_keep if key is not None else send_with_headers
+        if requests.runs_user_sql(args):
+            async with gate:
+                return await app(scope, receive, target)
+        return await app(scope, receive, target)
+
+    wrapped.cache, wrapped.gate = cache, gate
     return wrapped
 
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return security_headers
-
-
-def read_only_authorizer(action, arg1, arg2, _db, _trigger):
-    # SQLite asks to "update sqlite_master.type" whenever it connects an eponymous or FTS5
-    # virtual table for a SELECT; the file is opened immutable, so nothing can be written.
-    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
-        return sqlite3.SQLITE_OK
-    if action in DENIED_ACTIONS:
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_READ and (arg1 or "").lower() in DENIED_TABLES:
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
-        return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
+    if not enabled(datasette):
+        return None
+    return lambda app: harden(app, datasette)
 
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    if database == DATABASE:
-        conn.set_authorizer(read_only_authorizer)
+    if database == DATABASE and enabled(datasette):
+        sqlite_guard.guard(conn)
+
+
+class _DefaultHandlerElsewhere:
+    """Datasette's default error handler for every Datasette but this site.
+
+    Datasette awaits every handle_exception hook, so its default one, which prints a rich
+    traceback with all local variables (~650 ms of the event loop per bad request), would run
+    for this site's errors too. It is unregistered and registered again behind this check, so
+    other Datasette instances in the same process keep it."""
+
+    __name__ = DEFAULT_HANDLER_ELSEWHERE  # Datasette lists plugins by __name__
+
+    def __init__(self, default):
+        self.default = default
+
+    @hookimpl(trylast=True)
+    def handle_exception(self, datasette, request, exception):
+        if enabled(datasette):
+            return None
+        return self.default.handle_exception(datasette=datasette, request=request, exception=exception)
 
 
 @hookimpl
 def startup(datasette):
-    """Datasette awaits every handle_exception hook, so its default one would still print its
-    traceback; ours answers every error, so the default is taken out. (At startup: Datasette
-    registers its defaults after loading this module.)"""
+    if not enabled(datasette):
+        return
+    # At startup, not import: Datasette registers its defaults after loading this module.
     import datasette.handle_exception as default
-    from datasette.plugins import pm
 
     if pm.is_registered(default):
         pm.unregister(default)
-    _memoize_permissions(datasette)
+        pm.register(_DefaultHandlerElsewhere(default), name=DEFAULT_HANDLER_ELSEWHERE)
+    if same_for_everyone(datasette):
+        _memoize_permissions(datasette)
 
 
 def _memoize_permissions(datasette) -> None:
@@ -238,40 +252,34 @@ def _memoize_permissions(datasette) -> None:
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Every error response, in place of Datasette's default handler, which prints a rich
-    traceback with all local variables for every error: ~650 ms of the event loop per bad
-    request, so a few bad requests a second stall every other user. Here: one log line.
-
-    Errors caused by a malformed request ("Cannot sort table by x", a row key with the wrong
-    number of parts, a bad number) are the client's: 400, not 500."""
+    """Every error response of this site, in place of Datasette's default handler: one log line
+    instead of a rich traceback. Errors caused by a malformed request ("Cannot sort table by x",
+    a row key with the wrong number of parts, a bad number) are the client's: 400, not 500."""
+    if not enabled(datasette):
+        return None
     from datasette.utils import InvalidSql
     from datasette.utils.asgi import Base400
     from datasette.views.base import DatasetteError
     from markupsafe import Markup
 
     async def inner():
-        title, message = None, str(exception)
+        title, message, extra = None, str(exception), {}
         if isinstance(exception, Base400):
-            status, info = exception.status, {}
+            status = exception.status
         elif isinstance(exception, DatasetteError):
-            status, info, title = exception.status, dict(exception.error_dict), exception.title
+            status, title, extra = exception.status, exception.title, dict(exception.error_dict)
             message = Markup(exception.message) if exception.message_is_html else exception.message
         else:
-            status, info = 500, {}
+            status = 500
+        path = request.path if request is not None else "/"
         client_caused = isinstance(exception, (InvalidSql, ValueError, IndexError, KeyError,
                                                sqlite3.ProgrammingError)) or (
             isinstance(exception, DatasetteError) and str(message).startswith("Cannot "))
-        if status >= 500 and client_caused and request is not None and request.path.startswith(f"/{DATABASE}"):
+        if status >= 500 and client_caused and requests.split_path(path)[0] == DATABASE:
             status = 400
         if status >= 500:
-            _log.error("%s %s: %s: %s", request.method if request else "-", request.path if request else "-",
+            _log.error("%s %s: %s: %s", request.method if request else "-", path,
                        exception.__class__.__name__, exception)
-        info.update({"ok": False, "error": str(message) or "error", "status": status, "title": title})
-        if request is not None and request.path.split("?")[0].endswith(".json"):
-            return Response.json(info, status=status)
-        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-        return Response.html(await template.render_async(dict(info, urls=datasette.urls,
-                                                              app_css_hash=datasette.app_css_hash(),
-                                                              menu_links=lambda: [])), status=status)
+        return await error_response(datasette, path, status, message, title, extra)
 
     return inner
