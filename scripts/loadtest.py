@@ -2,8 +2,12 @@
 
 Starts `python -m infratracker.serve` on a free 127.0.0.1 port, then, for --duration seconds:
   phase 1: --clients clients mixing row JSON, table JSON, HTML pages and CSV downloads;
-  phase 2: --slow clients sending the slowest queries they are allowed (each runs until the
-           SQL time limit) while a canary requests a cheap page and measures its latency.
+  phase 2: --slow hostile clients sending the worst queries found, through every path that runs
+           user SQL (`?sql=`, `_where=`, a tilde-encoded database name, CSV and blob formats,
+           values SQLite cannot interrupt, results too big), while a canary requests a cheap
+           page and measures its latency;
+  phase 3: --long-urls requests with distinct ~60 KB query strings, one client, then the
+           server's memory growth over the phase.
 Reports requests, errors, p50/p95/p99, server memory growth and open file descriptors, writes
 build/loadtest/results.json and exits non-zero if a target is missed.
 
@@ -30,6 +34,24 @@ from infratracker.serving import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+q = urllib.parse.quote
+# The worst requests the hostile review found, one per path that runs user SQL. Each is answered
+# within the time limit (200 with what SQLite allowed, or 400) and never 5xx.
+HOSTILE = [
+    "/infratracker.json?sql=" + q(SLOW_SQL),
+    "/~69nfratracker.json?sql=" + q(SLOW_SQL),
+    "/infratracker.json?sql=" + q("select length(printf('%.*c', 999999999, 'x'))"),
+    "/infratracker.json?sql=" + q("select randomblob(100000000)"),
+    "/infratracker.json?sql=" + q("with recursive c(x) as (select 1 union all select x + 1 from c where x < 100) "
+                                  "select hex(randomblob(500000)) from c"),
+    "/infratracker/projects.json?_where=" + q(f"({SLOW_SQL}) > 0"),
+    "/~69nfratracker/projects.json?_where=" + q("length(printf('%.*c', 999999999, 'x')) > 0"),
+    "/infratracker/citations.json?_where=" + q("quote like '%a%b%c%d%e%f%g%h%i%j%k%l%m%n%o%p%q%r%s%t%u%v%w%x%y%z'"),
+    "/infratracker.csv?_dl=1&sql=" + q("select '=cmd|'' /C calc''!A0'"),
+    "/infratracker.json?sql=" + q("select * from citations a, citations b, citations c order by random()"),
+    "/infratracker/search_index.json?_search=" + q(" OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz")),
+    "/infratracker/projects.json?_through=" + q("[]"),
+]
 
 
 def rss_kib(pid: int) -> int:
@@ -139,27 +161,39 @@ async def run(base: str, pid: int, args: argparse.Namespace) -> dict:
         rss1, fds1 = rss_kib(pid), open_fds(pid)
 
         slow, canary_stats = Stats(), Stats()
-        slow_path = "/infratracker.json?sql=" + urllib.parse.quote(SLOW_SQL)
         stop = time.monotonic() + args.duration
-        # The slow query is stopped by the time limit: 400 "too long" is its expected answer.
+        # A slow query is stopped by the time limit and a refused one answered at once: 400 is
+        # an expected answer, 5xx never.
         await asyncio.gather(canary(http, "/infratracker/projects/instc.json", stop, canary_stats),
-                             *(client(http, [slow_path], stop, slow, random.Random(100 + i), ok_statuses=(200, 400))
+                             *(client(http, HOSTILE, stop, slow, random.Random(100 + i), ok_statuses=(200, 400))
                                for i in range(args.slow)))
         rss2, fds2 = rss_kib(pid), open_fds(pid)
+
+        long_urls = Stats()
+        junk = "x" * 60_000  # httpx refuses URLs over 64 KiB
+        for i in range(args.long_urls):
+            start = time.monotonic()
+            r = await http.get(f"/-/actor.json?b={i}{junk}")
+            long_urls.record(str(r.status_code), time.monotonic() - start)
+            if r.status_code >= 500:
+                long_urls.errors.append(f"{r.status_code} long URL")
+        rss3 = rss_kib(pid)
     return {
         "mixed": {**mixed.summary(), "clients": args.clients, "seconds": args.duration,
                   "requests_per_second": round(len(mixed.latencies) / args.duration, 1)},
         "slow_queries": {**slow.summary(), "clients": args.slow},
         "canary": canary_stats.summary(),
-        "server": {"rss_kib_after_warmup": rss0, "rss_kib_after_mixed": rss1, "rss_kib_end": rss2,
-                   "memory_growth_pct": round(100 * (max(rss1, rss2) - rss0) / rss0, 1),
+        "long_urls": {**long_urls.summary(), "rss_kib_before": rss2, "rss_kib_after": rss3,
+                      "memory_growth_pct": round(100 * (rss3 - rss2) / rss2, 1)},
+        "server": {"rss_kib_after_warmup": rss0, "rss_kib_after_mixed": rss1, "rss_kib_end": rss3,
+                   "memory_growth_pct": round(100 * (max(rss1, rss2, rss3) - rss0) / rss0, 1),
                    "open_fds_after_warmup": fds0, "open_fds_after_mixed": fds1, "open_fds_end": fds2},
     }
 
 
 def check_targets(result: dict) -> list[str]:
     misses = []
-    for phase in ("mixed", "slow_queries", "canary"):
+    for phase in ("mixed", "slow_queries", "canary", "long_urls"):
         five = sum(v for k, v in result[phase]["by_status"].items() if k.startswith("5"))
         if five:
             misses.append(f"{phase}: {five} responses with 5xx")
@@ -167,6 +201,8 @@ def check_targets(result: dict) -> list[str]:
             misses.append(f"{phase}: {result[phase]['errors']} failed requests, e.g. {result[phase]['first_errors'][:2]}")
     if result["canary"]["p95_ms"] >= 250:
         misses.append(f"canary p95 {result['canary']['p95_ms']} ms >= 250 ms while slow clients run")
+    if result["long_urls"]["memory_growth_pct"] >= 10:
+        misses.append(f"long URLs: memory grew {result['long_urls']['memory_growth_pct']}% (target < 10%)")
     if result["server"]["memory_growth_pct"] >= 10:
         misses.append(f"memory grew {result['server']['memory_growth_pct']}% (target < 10%)")
     return misses
@@ -176,7 +212,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float, default=300, help="seconds per phase (default 300)")
     p.add_argument("--clients", type=int, default=25)
-    p.add_argument("--slow", type=int, default=6)
+    p.add_argument("--slow", type=int, default=6, help="hostile clients in phase 2 (default 6)")
+    p.add_argument("--long-urls", type=int, default=10_000, help="requests in phase 3 (default 10,000)")
     p.add_argument("--output", default=str(ROOT / "build" / "loadtest" / "results.json"))
     args = p.parse_args()
     if not (ROOT / "build" / "infratracker.db").exists():
@@ -204,8 +241,11 @@ def main() -> int:
           f"p99 {m['p99_ms']} ms, statuses {m['by_status']}")
     print("  by kind: " + "; ".join(f"{k} {v['requests']} req p50 {v['p50_ms']} p95 {v['p95_ms']} ms"
                                     for k, v in m["by_kind"].items()))
-    print(f"slow: {s['clients']} clients: {s['requests']} queries, statuses {s['by_status']}, p50 {s['p50_ms']} ms")
-    print(f"canary during slow queries: {c['requests']} requests, errors {c['errors']}, p50 {c['p50_ms']} ms, "
+    print(f"hostile: {s['clients']} clients: {s['requests']} queries, statuses {s['by_status']}, p50 {s['p50_ms']} ms")
+    lu = result["long_urls"]
+    print(f"long URLs: {lu['requests']} requests of ~60 KB, statuses {lu['by_status']}, RSS {lu['rss_kib_before']} -> "
+          f"{lu['rss_kib_after']} KiB (growth {lu['memory_growth_pct']}%)")
+    print(f"canary during hostile queries: {c['requests']} requests, errors {c['errors']}, p50 {c['p50_ms']} ms, "
           f"p95 {c['p95_ms']} ms, p99 {c['p99_ms']} ms")
     print(f"server: RSS {srv['rss_kib_after_warmup']} -> {srv['rss_kib_end']} KiB "
           f"(growth {srv['memory_growth_pct']}%), open fds {srv['open_fds_after_warmup']} -> {srv['open_fds_end']}")
