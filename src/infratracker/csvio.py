@@ -7,6 +7,9 @@ import operator
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from .frames import format_cell, parse_cell
 from .extracts import file_problems
@@ -95,8 +98,6 @@ def _lines(cells, text_of):
     """CSV lines of some rows, from one text array per column; (bytes, offset of each line)."""
     import pyarrow.compute as pc
 
-    from .columnar import NEEDS_QUOTES, may_need_quotes, value_bytes
-
     quoted_cells = []
     for col in cells:
         text = value_bytes(col)
@@ -124,40 +125,106 @@ def write_csv_rows(res: Resource, rows: list[dict[str, Any]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def read_csv(data: bytes, res: Resource, file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Rows of a published CSV as Python values, with every problem found (never raises)."""
+# --- reading ---------------------------------------------------------------------------------
+
+NEEDS_QUOTES = r'[,"\n]'  # a cell Python's csv writer quotes (QUOTE_MINIMAL, "\n" line ends)
+
+
+def may_need_quotes(text: bytes) -> bool:
+    """Whether any cell of a column (its values end to end) can need quoting: where none can,
+    the per-cell NEEDS_QUOTES regex is skipped."""
+    return b"," in text or b'"' in text or b"\n" in text
+
+
+class NotCanonical(Exception):
+    """The bytes are not exactly what the package's writer gives; Arrow's reading of them is
+    not trusted."""
+
+
+def read_strings(data: bytes, res: Resource) -> pa.Table:
+    """Every column as text (empty cells as nulls), if `data` is exactly what our writer gives;
+    else raises NotCanonical."""
+    if data.startswith(b"\xef\xbb\xbf") or b"\r" in data or b"\x00" in data:  # UTF-8 itself: Arrow checks it
+        raise NotCanonical("byte-level problems")
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in res.field_names}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True, include_columns=None),
+        )
+        names = table.column_names
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:  # bad UTF-8 in the header
+        raise NotCanonical(str(exc)) from None
+    if names != res.field_names:
+        raise NotCanonical("header")
+    if canonical_size(table) != len(data):
+        raise NotCanonical("not in canonical form")  # e.g. blank lines, extra quoting, `"ab"c`
+    return table
+
+
+def canonical_size(table: pa.Table) -> int:
+    """Bytes of the CSV our writer would produce for these cells: a file of any other size is
+    not in canonical form, so Arrow's reading of it is not trusted. Python's csv writer
+    (QUOTE_MINIMAL, "\\n" line ends) quotes a cell holding `,`, `"` or a newline, doubling `"`."""
+    size = len(",".join(table.column_names)) + 1 + table.num_rows * table.num_columns  # commas and "\n"
+    for col in table.columns:
+        if col.null_count == len(col):
+            continue
+        text = b"".join(value_bytes(chunk) for chunk in col.chunks)
+        size += len(text) + text.count(b'"')  # each `"` is doubled
+        if may_need_quotes(text):
+            size += 2 * (pc.sum(pc.match_substring_regex(col, NEEDS_QUOTES)).as_py() or 0)
+    return size
+
+
+def value_bytes(arr: pa.Array) -> bytes:
+    """The text of a string array's values, end to end, as UTF-8 bytes."""
+    if len(arr) == 0 or arr.buffers()[2] is None:
+        return b""
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    return memoryview(arr.buffers()[2])[offsets[arr.offset]:offsets[arr.offset + len(arr)]].tobytes()
+
+
+def empty_strings(res: Resource) -> pa.Table:
+    return pa.table({n: pa.array([], pa.string()) for n in res.field_names})
+
+
+def text_table(data: bytes, res: Resource, file: str) -> tuple[pa.Table | None, list[Problem]]:
+    """A CSV's cells as text (empty as null), with every problem of form found; None when the
+    file as a whole cannot be read. Exactly-canonical bytes are read by Arrow; anything else
+    (a hand-edited file) by Python's csv module, which names each problem of form."""
+    try:
+        return read_strings(data, res), []
+    except NotCanonical:
+        pass
     problems = file_problems(data, file)
     if problems:
-        return [], problems
+        return None, problems
     text = data.decode("utf-8")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:  # an unbalanced quote, or a field over the csv module's limit
-        return [], [Problem(file, "", "", f"is not a well-formed CSV file: {exc}")]
+        return None, [Problem(file, "", "", f"is not a well-formed CSV file: {exc}")]
     if not records:
-        return [], [Problem(file, "", "", "empty file: expected a header row")]
+        return None, [Problem(file, "", "", "empty file: expected a header row")]
     header = records[0]
     if header != res.field_names:
         dupes = sorted({h for h in header if header.count(h) > 1})
         why = f"duplicate columns {dupes}" if dupes else (
             "one column: is the delimiter ';'? the package uses ','" if len(header) == 1 and ";" in header[0] else
             f"expected {res.field_names}")
-        return [], [Problem(file, "", "", f"header {header} differs from the registry's columns: {why}")]
+        return None, [Problem(file, "", "", f"header {header} differs from the registry's columns: {why}")]
     rows = []
     for line_no, cells in enumerate(records[1:], start=2):
         if len(cells) != len(header):
             problems.append(Problem(file, f"line {line_no}", "", f"has {len(cells)} fields, the header {len(header)}"))
             continue
-        raw = dict(zip(header, cells))
-        row: dict[str, Any] = {}
-        for f in res.fields:
-            try:
-                row[f.name] = parse_cell(f, raw[f.name])
-            except ValueError as exc:
-                row[f.name] = None
-                problems.append(Problem(file, record_key(res, raw), f.name, str(exc)))
-        rows.append(row)
-    return rows, problems
+        rows.append([c or None for c in cells])
+    columns = list(zip(*rows)) if rows else [()] * len(header)
+    return pa.table([pa.array(list(c), pa.string()) for c in columns], names=res.field_names), problems
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

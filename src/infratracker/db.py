@@ -7,6 +7,7 @@ after integrity, foreign-key and row-count checks pass.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
@@ -63,12 +64,21 @@ def load_rows(db: sqlite_utils.Database, tables: Checked | dict[str, list[dict[s
               resources=registry.RESOURCES) -> None:
     """Rows into the tables sqlite-utils created from the registry. Plain executemany with
     tuples in registry order: 4-5 times the rate of insert_all's per-row dict handling."""
-    checked = tables if isinstance(tables, Checked) else Checked(list(tables), {}, rows=tables)
     for res in resources:
         names = res.field_names
         columns = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" for _ in names)
-        db.conn.executemany(f'insert into "{res.name}" ({columns}) values ({marks})', checked.sql_tuples(res.name))
+        rows = tables.sql_tuples(res.name) if isinstance(tables, Checked) else \
+            (tuple(_sql_value(row.get(n)) for n in names) for row in tables[res.name])
+        db.conn.executemany(f'insert into "{res.name}" ({columns}) values ({marks})', rows)
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def check_database(path: Path, tables: Checked) -> list[Problem]:

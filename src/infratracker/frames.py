@@ -1,12 +1,10 @@
-"""Typed pandas frames and CSV cells, both driven by the registry's column types."""
+"""CSV cells and pandas dtypes, both driven by the registry's column types."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from typing import Any
 
-import pandas as pd
-
-from .registry import DATE_MAX, DATE_MIN, Field, Resource
+from .registry import DATE_MAX, DATE_MIN, Field
 
 PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "float64", "boolean": "boolean",
                  "date": "datetime64[ns]"}
@@ -63,23 +61,3 @@ def parse_cell(f: Field, text: str) -> Any:
             raise ValueError(str(exc) if "outside" in str(exc) else f"invalid date {text!r}: expected YYYY-MM-DD") \
                 from None
     raise AssertionError(f.type)
-
-
-def typed_frame(res: Resource, rows: Iterable[dict[str, Any]], codes: dict[str, list[str]]) -> pd.DataFrame:
-    """Rows of Python values as a DataFrame with the registry's dtypes: dates as datetimes,
-    nullable integers, categoricals for codelists (codelist order; unknown values are kept as
-    extra categories so that validation can name them)."""
-    rows = list(rows)
-    columns = {}
-    for f in res.fields:
-        values = [r.get(f.name) for r in rows]
-        if f.codelist:
-            listed = codes.get(f.codelist, [])
-            extra = sorted({v for v in values if v is not None and v not in set(listed)})
-            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra])
-        elif f.type == "date":
-            columns[f.name] = pd.to_datetime(pd.Series(values, dtype="object"))
-            columns[f.name] = columns[f.name].astype("datetime64[ns]")
-        else:
-            columns[f.name] = pd.array(values, dtype=PANDAS_DTYPES[f.type])
-    return pd.DataFrame(columns, columns=res.field_names)

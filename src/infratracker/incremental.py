@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import assemble, columnar, reference, registry, release, sources
-from .csvio import KEY_SEPARATOR, render_csv
+from . import assemble, engine, reference, registry, release, sources
+from .csvio import KEY_SEPARATOR, read_strings, render_csv
 from .extracts import Row
 from .frames import format_cell
 from .paths import Layout
@@ -175,7 +175,7 @@ def rebuild(layout: Layout) -> tuple[dict[str, int], dict[str, bytes], State]:
     state = load_state(layout)
     try:
         return _rebuild(layout, state)
-    except columnar.NotProven:
+    except engine.Failed:
         raise Unsure("a changed row did not pass every check") from None
     except (OSError, KeyError) as exc:  # KeyError: a state that does not fit the files
         raise Unsure(f"the saved state does not fit the files ({exc.__class__.__name__})") from None
@@ -242,7 +242,10 @@ def changes_contributors(state: State, new: list[assemble.Processed]) -> dict[tu
 
 def _typed_rows(name: str, data: bytes) -> list[dict[str, Any]]:
     res = registry.resource(name)
-    return columnar.python_rows(columnar.typed_table(res, columnar.read_strings(data, res)))
+    table, failures = engine.typed(res, read_strings(data, res))
+    if failures:
+        raise engine.Failed(failures)
+    return table.to_pylist()
 
 
 def _changes(layout: Layout, state: State, new: list[assemble.Processed], csvs: dict[str, bytes]):
@@ -329,41 +332,50 @@ def _published_rows(csvs: dict[str, bytes], name: str, column: str, values: set[
     res = registry.resource(name)
     if not values:
         return []
-    table = columnar.read_strings(csvs[name], res)
+    table = read_strings(csvs[name], res)
     table = table.filter(pc.is_in(table[column], value_set=pa.array(sorted(values), pa.string())))
-    return columnar.python_rows(columnar.typed_table(res, table))
+    typed, failures = engine.typed(res, table)
+    if failures:
+        raise engine.Failed(failures)
+    return typed.to_pylist()
 
 
 def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]],
               deleted: dict[str, set[str]], csvs: dict[str, bytes]) -> None:
-    """The checks of the full build, for the rows that change: their schema, and their keys
-    against the rows that stay. Raises Unsure or columnar.NotProven."""
+    """The full build's checks, by the same rule engine, for the rows that change: their own
+    rules, and their keys against the rows that stay. Raises Unsure or engine.Failed."""
     codes = reference.codes_by_list(reference.codelist_rows(layout.reference))
+    old = {name: _Keys(keys) for name, (keys, _s) in state.rows.items()}
+    new_keys = {name: {_sort_key(registry.resource(name), r) for r in rows} for name, rows in mini.items()}
     typed = {}
     for res in registry.RESOURCES:
         if mini[res.name]:
-            data = render_csv(res, mini[res.name])[0]
-            typed[res.name] = columnar.typed_table(res, columnar.read_strings(data, res))
-            columnar.check_schema(res, typed[res.name], codes)
-            columnar.check_row_rules(res, typed[res.name])
-    old = {name: _Keys(keys) for name, (keys, _s) in state.rows.items()}
-    new_keys = {name: {_sort_key(registry.resource(name), r) for r in rows} for name, rows in mini.items()}
-
-    def exists(table: str, key: str) -> bool:
-        return key in new_keys[table] or (key not in deleted[table] and old[table].has(key))
-
-    for res in registry.RESOURCES:
+            table, failures = engine.typed(res, read_strings(render_csv(res, mini[res.name])[0], res))
+            failures += engine.schema_failures(res, table, codes) + engine.rule_failures(res, table)
+            if failures:
+                raise engine.Failed(failures)
+            typed[res.name] = table
         for key in new_keys[res.name]:
             if key not in deleted[res.name] and old[res.name].has(key):
                 raise Unsure(f"duplicate key in {res.name}")
-        for row in mini[res.name]:
-            for name, target, _field in res.foreign_keys:
-                if row.get(name) is not None and not exists(target, row[name]):
-                    raise Unsure(f"unknown {target} id")
-            if "record_table" in res.field_names and registry.resource(row["record_table"]).citable:
-                target = registry.resource(row["record_table"])
-                if not exists(target.name, KEY_SEPARATOR.join(_key_cells(target, row["record_id"]))):
-                    raise Unsure("evidence for an unknown record")
+    remaining: dict[str, pa.Array] = {}
+
+    def keys_of(table: str, field: str | None) -> pa.Array:
+        """The keys a changed row may refer to: the rows that stay, and the changed ones."""
+        if table not in remaining:
+            kept = old[table].keys
+            if deleted[table]:
+                kept = pc.filter(kept, pc.invert(pc.is_in(kept, value_set=pa.array(sorted(deleted[table]),
+                                                                                   pa.large_string()))))
+            both = pa.concat_arrays([kept.cast(pa.string()), pa.array(sorted(new_keys[table]), pa.string())])
+            remaining[table] = pc.replace_substring(both, KEY_SEPARATOR, "/")  # sort keys to record keys
+        res = registry.resource(table)
+        assert field is None or (len(res.primary_key) == 1 and field == res.primary_key[0]), (table, field)
+        return remaining[table]
+
+    for name, table in typed.items():
+        if engine.reference_failures(registry.resource(name), table, keys_of):
+            raise Unsure(f"a reference from {name} to an unknown record")
     if mini["sources"]:
         _unique_source_fields(csvs["sources"], mini["sources"], deleted["sources"])
     if release.reused_problems(mini, release.load_removals(layout)):
@@ -372,7 +384,7 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
 
 def _unique_source_fields(published: bytes, new_sources: list[dict[str, Any]], deleted: set[str]) -> None:
     res = registry.resource("sources")
-    table = columnar.read_strings(published, res)
+    table = read_strings(published, res)
     for field in (f.name for f in res.fields if f.unique):
         taken = {v for sid, v in zip(table["source_id"].to_pylist(), table[field].to_pylist()) if sid not in deleted}
         if any(s.get(field) in taken for s in new_sources):

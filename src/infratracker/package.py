@@ -2,7 +2,6 @@
 `validate_package()` for `infratracker validate`."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import urllib.parse
@@ -11,12 +10,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
-from . import columnar, registry
-from .csvio import read_csv
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import csvio, engine, registry
 from .paths import Layout
 from .problems import Problem, raise_if
-from .reference import codes_by_list
-from .validate import key_problems, validated_frame
 
 
 class Package:
@@ -47,16 +47,18 @@ class Package:
             return urllib.parse.urljoin(self.base, rel)
         return str(Path(self.base).parent / rel)
 
-    def read_rows(self, name: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    def read_text(self, name: str) -> tuple[pa.Table | None, list[Problem]]:
+        """A table's cells as text, with every problem of reading: missing, edited after the
+        build (bytes and hash against the descriptor), not a well-formed CSV."""
         res = registry.resource(name)
         desc = self.resources.get(name)
         if desc is None:
-            return [], [Problem("datapackage.json", "", name, f"no resource {name!r}")]
+            return None, [Problem("datapackage.json", "", name, f"no resource {name!r}")]
         file = desc["path"]
         try:
             data = self.read_bytes(self.resource_location(name))
         except OSError as exc:
-            return [], [Problem(file, "", "", f"cannot read: {exc.__class__.__name__}")]
+            return None, [Problem(file, "", "", f"cannot read: {exc.__class__.__name__}")]
         problems = []
         if desc.get("bytes") != len(data):
             problems.append(Problem(file, "", "bytes", f"file has {len(data)} bytes, the descriptor says "
@@ -65,8 +67,17 @@ class Package:
         if desc.get("hash") != digest:
             problems.append(Problem(file, "", "hash", f"file hash {digest} differs from the descriptor's "
                                     f"{desc.get('hash')}: edited after the build?"))
-        rows, found = read_csv(data, res, file)
-        return rows, problems + found
+        table, found = csvio.text_table(data, res, file)
+        return table, problems + found
+
+    def read_rows(self, name: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+        """A table's rows as Python values, with every problem of reading and typing."""
+        strings, problems = self.read_text(name)
+        if strings is None:
+            return [], problems
+        res = registry.resource(name)
+        table, failures = engine.typed(res, strings)
+        return table.to_pylist(), problems + engine.explain(failures, {name: strings}, _origin(self))
 
 
 def _origin(package: Package):
@@ -77,96 +88,87 @@ def _origin(package: Package):
 
 
 class Checked:
-    """The tables of a package that passed every check: typed Arrow tables when the columnar
-    path proved them, else the rows and frames of the row-wise path."""
+    """The typed Arrow tables of a package that passed every check, and what users get of them."""
 
-    def __init__(self, names: list[str], codes: dict[str, list[str]], arrow: dict[str, Any] | None = None,
-                 rows: dict[str, list[dict[str, Any]]] | None = None, frames: dict[str, Any] | None = None):
+    def __init__(self, names: list[str], codes: dict[str, list[str]], arrow: dict[str, pa.Table]):
         self.names, self.codes, self.arrow = names, codes, arrow
-        self._rows, self._frames = rows or {}, frames or {}
+        self._frames: dict[str, pd.DataFrame] = {}
 
     def count(self, name: str) -> int:
-        return self.arrow[name].num_rows if self.arrow is not None else len(self._rows[name])
+        return self.arrow[name].num_rows
 
     def rows(self, name: str) -> list[dict[str, Any]]:
-        if name not in self._rows:
-            self._rows[name] = columnar.python_rows(self.arrow[name])
-        return self._rows[name]
+        """Rows as frames.parse_cell gives them: str, int, float, bool, datetime.date or None."""
+        return self.arrow[name].to_pylist()
 
-    def frame(self, name: str) -> Any:
+    def frame(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
-            self._frames[name] = columnar.pandas_frame(registry.resource(name), self.arrow[name], self.codes)
+            self._frames[name] = pandas_frame(registry.resource(name), self.arrow[name], self.codes)
         return self._frames[name]
 
     def sql_tuples(self, name: str) -> Iterator[tuple[Any, ...]]:
-        res = registry.resource(name)
-        if self.arrow is not None:
-            return columnar.sql_tuples(res, self.arrow[name])
-        return (tuple(sql_value(row.get(n)) for n in res.field_names) for row in self._rows[name])
+        """Rows in registry order as SQLite values: booleans as 0/1, dates as ISO text."""
+        columns = []
+        for f in registry.resource(name).fields:
+            col = self.arrow[name][f.name]
+            if f.type == "boolean":
+                col = pc.cast(col, pa.int64())
+            elif f.type == "date":
+                col = pc.cast(col, pa.string())
+            columns.append(col.to_pylist())
+        return zip(*columns)
 
 
-def sql_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _prove(package: Package, names: list[str], every: bool) -> Checked:
-    """The columnar path: raises columnar.NotProven when it cannot vouch for the package."""
-    if every and set(package.resources) != set(registry.RESOURCE_METADATA):
-        raise columnar.NotProven("resources")
-    csvs = {}
-    for name in ["codelists", *[n for n in names if n != "codelists"]]:
-        desc = package.resources.get(name)
-        if desc is None:
-            raise columnar.NotProven(name)
-        try:
-            data = package.read_bytes(package.resource_location(name))
-        except OSError:
-            raise columnar.NotProven(name) from None
-        if desc.get("bytes") != len(data) or desc.get("hash") != "sha256:" + hashlib.sha256(data).hexdigest():
-            raise columnar.NotProven(name)
-        csvs[name] = data
-    tables = columnar.prove(csvs, keys=every)
-    return Checked(names, columnar.codes_of(tables["codelists"]), arrow=tables)
+def pandas_frame(res: registry.Resource, table: pa.Table, codes: dict[str, list[str]]) -> pd.DataFrame:
+    """The frame `load()` gives: nullable integers and booleans, pandas strings, datetimes,
+    categoricals for codelists (in codelist order)."""
+    columns = {}
+    for f in res.fields:
+        col = table[f.name]
+        if f.codelist:
+            values = col.to_pylist()
+            listed = codes.get(f.codelist, [])
+            extra = sorted({v for v in values if v is not None} - set(listed))
+            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra])
+        elif f.type == "date":
+            columns[f.name] = pc.cast(col, pa.timestamp("ns")).to_pandas().astype("datetime64[ns]")
+        elif f.type == "string":
+            columns[f.name] = pd.arrays.StringArray._from_sequence(col.to_pylist(), dtype=pd.StringDtype())
+        elif f.type == "integer":
+            columns[f.name] = pd.Int64Dtype().__from_arrow__(col)
+        elif f.type == "boolean":
+            columns[f.name] = pd.BooleanDtype().__from_arrow__(col)
+        else:
+            columns[f.name] = col.to_pandas()
+    return pd.DataFrame(columns, columns=res.field_names)
 
 
 def check(package: Package, names: list[str] | None = None) -> Checked:
-    """Read and check tables of a package: hashes, parsing, Pandera and, when every table is
-    read, foreign keys; raises ProblemsFound. The columnar path proves a valid package quickly;
-    when it cannot, the row-wise path finds and names every problem."""
+    """Read and check tables of a package: hashes, form, every rule of the registry (the rule
+    engine) and, when every table is read, references between them; raises ProblemsFound
+    naming file, record and field of each problem."""
     every = names is None
     names = [r.name for r in registry.RESOURCES] if every else names
     for name in names:
         if name not in registry.RESOURCE_METADATA:
             raise KeyError(f"no table {name!r}; tables: {', '.join(registry.RESOURCE_METADATA)}")
-    try:
-        return _prove(package, names, every)
-    except columnar.NotProven:
-        pass
-    rows: dict[str, list[dict[str, Any]]] = {}
+    strings: dict[str, pa.Table] = {}
     problems: list[Problem] = []
     unreadable = set()
     for name in ["codelists", *[n for n in names if n != "codelists"]]:  # codelists type the others
-        rows[name], found = package.read_rows(name)
+        table, found = package.read_text(name)
         problems += found
-        if any(p.record == "" and p.field == "" for p in found):  # the file as a whole is bad
+        if table is None:  # the file as a whole is bad: reported once, not row by row
             unreadable.add(name)
+            table = csvio.empty_strings(registry.resource(name))
+        strings[name] = table
     if every:
         for name in sorted(set(package.resources) - set(registry.RESOURCE_METADATA)):
             problems.append(Problem("datapackage.json", "", name, f"resource {name!r} is not in the registry"))
-    codes = codes_by_list(rows["codelists"])
-    origin_of = _origin(package)
-    frames = {}
-    for name in names:
-        frames[name], found = validated_frame(registry.resource(name), rows[name], codes, origin_of)
-        problems += found
-    if every:
-        problems += key_problems(rows, origin_of, frozenset(unreadable))
+    tables, failures = engine.check(strings, references=every, unreadable=unreadable)
+    problems += engine.explain(failures, tables, _origin(package))
     raise_if(problems, "the package is not valid")
-    return Checked(names, codes, rows={n: rows[n] for n in names}, frames=frames)
+    return Checked(names, engine.codes_of(tables["codelists"]), {n: tables[n] for n in names})
 
 
 def validate_package(location: str | Path | None = None) -> Checked:

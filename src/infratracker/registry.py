@@ -49,6 +49,26 @@ class Field:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """A row rule: exactly one of these fields is set."""
+    fields: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"exactly one of {', '.join(self.fields)} is set"
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A polymorphic reference: `id_field` is the key of a record of the citable table that
+    `table_field` names (composite keys joined by '/')."""
+    table_field: str = "record_table"
+    id_field: str = "record_id"
+
+    def describe(self) -> str:
+        return f"{self.id_field} names a record of the table in {self.table_field}"
+
+
+@dataclass(frozen=True)
 class Resource:
     name: str
     title: str
@@ -62,6 +82,7 @@ class Resource:
     extract_key: str | None = None  # the top-level list in an extract file that produces these rows
     nested_in: tuple[str, str] | None = None  # (parent resource, list key) for rows written inside a parent
     indexes: tuple[tuple[str, ...], ...] = ()  # extra (composite) SQLite indexes
+    rules: tuple[Any, ...] = ()  # row rules beyond one column: OneOf, RecordRef
 
     @property
     def field_names(self) -> list[str]:
@@ -352,7 +373,7 @@ RESOURCES: tuple[Resource, ...] = (
             use("note"),
         ),
         ("agreement_id", "party_id"), facets=("role", "country_id"),
-        nested_in=("agreements", "parties"),
+        nested_in=("agreements", "parties"), rules=(OneOf(("country_id", "bloc_id")),),
     ),
     Resource(
         "agreement_projects", "Agreement projects",
@@ -408,7 +429,7 @@ RESOURCES: tuple[Resource, ...] = (
                   required=True, max_length=300),
             use("note"),
         ),
-        ("citation_id",), facets=("record_table", "source_id"), search=("quote",), citable=False,
+        ("citation_id",), facets=("record_table", "source_id"), search=("quote",), citable=False, rules=(RecordRef(),),
         indexes=(("record_table", "record_id"),),
     ),
     Resource(
@@ -425,7 +446,7 @@ RESOURCES: tuple[Resource, ...] = (
             use("source_id"),
             use("note"),
         ),
-        ("alias_id",), facets=("record_table", "language"), search=("alias",), citable=False,
+        ("alias_id",), facets=("record_table", "language"), search=("alias",), citable=False, rules=(RecordRef(),),
         indexes=(("record_table", "record_id"),),
     ),
     Resource(
@@ -443,7 +464,7 @@ RESOURCES: tuple[Resource, ...] = (
             use("source_id"),
             use("note", required=True, description="Why the curators corrected it."),
         ),
-        ("correction_id",), facets=("record_table",), citable=False,
+        ("correction_id",), facets=("record_table",), citable=False, rules=(RecordRef(),),
     ),
     Resource(
         "conflicts", "Conflicts",
@@ -461,7 +482,7 @@ RESOURCES: tuple[Resource, ...] = (
             Field("rule", "string", "Why this value is or is not published.", required=True,
                   codelist="conflict_rule"),
         ),
-        ("conflict_id",), facets=("record_table", "field"), citable=False,
+        ("conflict_id",), facets=("record_table", "field"), citable=False, rules=(RecordRef(),),
     ),
     Resource(
         "codelists", "Codelists",

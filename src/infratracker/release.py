@@ -8,8 +8,7 @@ import json
 from typing import Any
 
 from . import reference, registry
-from .csvio import read_csv
-from .frames import format_cell
+from .csvio import text_table
 from .paths import Layout
 from .problems import Problem
 
@@ -24,11 +23,12 @@ def snapshot(layout: Layout) -> dict[str, dict[str, dict[str, str]]]:
     """Every published record as text: table -> record id -> field -> value."""
     out: dict[str, dict[str, dict[str, str]]] = {}
     for res in registry.RESOURCES:
-        rows, problems = read_csv((layout.data / f"{res.name}.csv").read_bytes(), res, f"data/{res.name}.csv")
-        if problems:
+        table, problems = text_table((layout.data / f"{res.name}.csv").read_bytes(), res, f"data/{res.name}.csv")
+        if problems or table is None:
             raise ValueError(f"data/{res.name}.csv does not parse: run `infratracker validate`")
-        out[res.name] = {registry.record_key(res, r): {f.name: format_cell(f, r.get(f.name)) for f in res.fields}
-                         for r in rows}
+        # the cells as written: the writer spells each value one way (frames.format_cell)
+        out[res.name] = {registry.record_key(res, r): {n: r[n] or "" for n in res.field_names}
+                         for r in table.to_pylist()}
     return out
 
 

@@ -1,9 +1,9 @@
 """Pandera schemas generated from the registry (and written to schemas/ as YAML).
 
 Two variants of one schema: `pandera_schema` for the typed pandas frames users get from
-`load()` (and the row-wise path that explains failures), and `arrow_schema` for the Arrow-backed
-frames of the columnar path (columnar.py), where Pandera's string checks run in RE2 instead of
-per element in Python. Same columns, checks and keys; only the dtypes differ.
+`load()` (published as schemas/*.pandera.yaml), and `arrow_schema` for the Arrow-backed frames
+the rule engine (engine.py) checks, where Pandera's string checks run in RE2 instead of per
+element in Python. Same columns, checks and keys; only the dtypes differ.
 """
 from __future__ import annotations
 

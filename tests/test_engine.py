@@ -1,7 +1,7 @@
-"""The columnar path (Arrow + vectorized Pandera) against the row-wise path it stands in for.
+"""The rule engine (Arrow + vectorized Pandera) against an independent row-wise oracle.
 
-The contract: whatever the columnar path proves, the row-wise path accepts, with the same
-values; whatever the row-wise path rejects, the columnar path refuses to prove."""
+The contract: whatever the engine accepts, the oracle accepts, with the same values; whatever
+the oracle rejects, the engine rejects too, at a named place."""
 import csv
 import hashlib
 import io
@@ -14,56 +14,46 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_properties import CODES, SETTINGS, _mutate_rows, rows_of
+from support import (CODES, SETTINGS, engine_check, mutate_rows, oracle_check, oracle_read_csv,
+                     oracle_typed_frame, rows_of, sql_value)
 
-from infratracker import columnar, registry
-from infratracker.csvio import read_csv, render_csv, write_csv, write_csv_rows
+from infratracker import registry
+from infratracker.csvio import canonical_size, read_strings, render_csv, write_csv, write_csv_rows
 from infratracker.frames import format_cell
-from infratracker.frames import typed_frame
-from infratracker.package import Package, check, sql_value
+from infratracker.package import Package, check
 from infratracker.schemas import FORMULA_SAFE, python_pattern
-from infratracker.validate import schema_problems
 
 RESOURCES = [r for r in registry.RESOURCES if r.name != "codelists"]
 
 
-def columnar_rows(res, data):
-    """Rows the columnar path proves for one table, or None where it refuses."""
-    try:
-        table = columnar.typed_table(res, columnar.read_strings(data, res))
-        columnar.check_schema(res, table, CODES)
-    except columnar.NotProven:
-        return None
-    return columnar.python_rows(table)
+def engine_rows(res, data):
+    """Rows the engine accepts for one table, or None where it finds a problem."""
+    rows, problems = engine_check(res, data)
+    return None if problems else rows
 
 
-def row_wise_problems(res, data):
-    back, problems = read_csv(data, res, "f.csv")
-    return back, problems or schema_problems(res, back, CODES, lambda t, r: ("f.csv", ""))
-
-
-def test_the_published_package_is_proven_by_the_columnar_path(repo):
+def test_the_published_package_is_checked_with_the_oracles_values(repo):
     checked = check(Package(repo.descriptor))
     assert checked.arrow is not None
     for res in registry.RESOURCES:
         data = (repo.data / f"{res.name}.csv").read_bytes()
-        rows, problems = read_csv(data, res, res.name)
+        rows, problems = oracle_read_csv(data, res, res.name)
         assert problems == []
         assert checked.rows(res.name) == rows
         assert list(checked.sql_tuples(res.name)) == [tuple(sql_value(r[n]) for n in res.field_names) for r in rows]
-        pd.testing.assert_frame_equal(checked.frame(res.name), typed_frame(res, rows, checked.codes))
+        pd.testing.assert_frame_equal(checked.frame(res.name), oracle_typed_frame(res, rows))
 
 
 @pytest.mark.parametrize("res", RESOURCES, ids=lambda r: r.name)
-def test_valid_tables_are_proven_with_the_row_wise_values(res):
+def test_valid_tables_are_accepted_with_the_oracles_values(res):
     @SETTINGS
     @given(rows_of(res))
     def check_rows(rows):
         data = write_csv(res, rows)
-        back, problems = row_wise_problems(res, data)
+        back, problems = oracle_check(res, data)
         assert problems == []
-        assert columnar.canonical_size(columnar.read_strings(data, res)) == len(data)
-        assert columnar_rows(res, data) == back
+        assert canonical_size(read_strings(data, res)) == len(data)
+        assert engine_rows(res, data) == back
 
     check_rows()
 
@@ -76,8 +66,8 @@ def test_the_arrow_writer_gives_the_bytes_of_pythons_csv_writer(res):
         data, keys, starts = render_csv(res, rows)
         assert data == write_csv_rows(res, rows)
         lines = [data[a:b] for a, b in zip(starts.tolist(), [*starts.tolist()[1:], len(data)])]
-        assert [read_csv(data[:starts[0]] + line, res, "f")[0][0] for line in lines] == \
-            sorted(read_csv(data, res, "f")[0], key=lambda r: tuple(format_cell(res.field(k), r[k])
+        assert [oracle_read_csv(data[:starts[0]] + line, res, "f")[0][0] for line in lines] == \
+            sorted(oracle_read_csv(data, res, "f")[0], key=lambda r: tuple(format_cell(res.field(k), r[k])
                                                                        for k in res.primary_key))
         assert keys.to_pylist() == sorted(keys.to_pylist())
 
@@ -119,7 +109,7 @@ CORRUPTIONS = {
 
 
 @pytest.mark.parametrize("res", RESOURCES, ids=lambda r: r.name)
-def test_what_the_row_wise_path_rejects_is_never_proven(res):
+def test_what_the_oracle_rejects_the_engine_rejects(res):
     @SETTINGS
     @given(rows_of(res, min_size=1), st.sampled_from(sorted(CORRUPTIONS) + ["duplicate_row", "blank_line",
                                                                              "quote_all", "text_after_quote",
@@ -133,17 +123,17 @@ def test_what_the_row_wise_path_rejects_is_never_proven(res):
                 return
             f = data.draw(st.sampled_from(fields))
             line = data.draw(st.integers(1, len(rows)))
-            corrupt = _mutate_rows(valid, lambda recs: recs[line].__setitem__(res.field_names.index(f.name), text))
+            corrupt = mutate_rows(valid, lambda recs: recs[line].__setitem__(res.field_names.index(f.name), text))
         elif kind == "duplicate_row":
-            corrupt = _mutate_rows(valid, lambda recs: recs.append(list(recs[1])))
+            corrupt = mutate_rows(valid, lambda recs: recs.append(list(recs[1])))
         else:
             corrupt = _non_canonical(valid, kind)
-        back, problems = row_wise_problems(res, corrupt)
-        proven = columnar_rows(res, corrupt)
+        back, problems = oracle_check(res, corrupt)
+        accepted = engine_rows(res, corrupt)
         if problems:
-            assert proven is None, (kind, problems)
-        elif proven is not None:
-            assert proven == back, kind
+            assert accepted is None, (kind, problems)
+        elif accepted is not None:
+            assert accepted == back, kind
 
     check_rows()
 
@@ -158,14 +148,14 @@ PROBES = ["", "a", "abc", "x\n", "KAZ", "KAZ\n", "\nKAZ", "2025-12", "2025-13", 
 @pytest.mark.parametrize("pattern", sorted({f.pattern for r in registry.RESOURCES for f in r.fields if f.pattern}
                                            | {FORMULA_SAFE}))
 def test_python_and_re2_agree_on_every_registry_pattern(pattern):
-    """The row-wise path runs patterns in Python's re, the columnar path in RE2."""
+    """The oracle runs patterns in Python's re, the engine in RE2."""
     python = [re.match(python_pattern(pattern), p) is not None for p in PROBES]
     re2 = pc.match_substring_regex(pa.array(PROBES), pattern).to_pylist()
     assert python == re2
 
 
-def test_a_package_the_columnar_path_refuses_is_still_judged_row_by_row(checkout):
-    """Quoting every cell is valid CSV but not our canonical form: the row-wise path accepts it."""
+def test_a_package_not_in_canonical_form_is_read_by_pythons_csv_and_judged_by_the_engine(checkout):
+    """Quoting every cell is valid CSV but not our canonical form: it is still accepted."""
     path = checkout.data / "blocs.csv"
     data = path.read_bytes()
     quoted = _non_canonical(data, "quote_all")
@@ -176,5 +166,4 @@ def test_a_package_the_columnar_path_refuses_is_still_judged_row_by_row(checkout
             r["bytes"], r["hash"] = len(quoted), "sha256:" + hashlib.sha256(quoted).hexdigest()
     checkout.descriptor.write_text(json.dumps(desc))
     checked = check(Package(checkout.descriptor))
-    assert checked.arrow is None
-    assert checked.rows("blocs") == read_csv(data, registry.resource("blocs"), "blocs")[0]
+    assert checked.rows("blocs") == oracle_read_csv(data, registry.resource("blocs"), "blocs")[0]

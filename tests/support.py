@@ -1,0 +1,163 @@
+"""What the tests share: Hypothesis strategies drawn from the registry, an independent row-wise
+oracle for the rule engine, and helpers that run the product's own checks on CSV bytes.
+
+The oracle is the row-wise validator the package used before its one rule engine (Python's csv
+module, frames.parse_cell, Pandera over typed pandas frames): it stays here only as a second,
+independent reading that the engine is tested against.
+"""
+import csv
+import datetime as dt
+import io
+import unicodedata
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from infratracker import engine, reference, registry
+from infratracker.engine import _describe
+from infratracker.extracts import file_problems
+from infratracker.frames import PANDAS_DTYPES, parse_cell
+from infratracker.paths import Layout
+from infratracker.problems import Problem
+from infratracker.schemas import pandera_schema
+
+CODES = reference.codes_by_list(reference.codelist_rows(Layout.default().reference))
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TEXT_CHARS = st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(["\n", ",", '"', "'", "é", "Ё", "ق"])
+
+
+def _text(f: registry.Field):
+    limit = min(f.length_limit or 40, 40)
+    return st.text(TEXT_CHARS, min_size=1, max_size=limit).filter(
+        lambda s: unicodedata.normalize("NFC", s) == s and not s.startswith(("=", "+", "-", "@", "\t")))
+
+
+def value(f: registry.Field):
+    if f.codelist:
+        base = st.sampled_from(CODES[f.codelist])
+    elif f.type == "string":
+        base = st.from_regex(f.pattern, fullmatch=True).filter(lambda s: "\n" not in s and "\r" not in s and
+                                                                not s.startswith(("=", "+", "-", "@", "\t"))) \
+            if f.pattern else _text(f)
+    elif f.type == "integer":
+        base = st.integers(int(f.minimum if f.minimum is not None else -10**9),
+                           int(f.maximum if f.maximum is not None else 10**9))
+    elif f.type == "number":
+        base = st.floats(f.minimum if f.minimum is not None else -1e12, f.maximum if f.maximum is not None else 1e12,
+                         allow_nan=False, allow_infinity=False)
+    elif f.type == "boolean":
+        base = st.booleans()
+    else:
+        base = st.dates(dt.date.fromisoformat(registry.DATE_MIN), dt.date.fromisoformat(registry.DATE_MAX))
+    return base if f.required else st.none() | base
+
+
+def rows_of(res: registry.Resource, min_size=0):
+    row = st.fixed_dictionaries({f.name: value(f) for f in res.fields}).filter(
+        lambda r: not oracle_row_rule_problems(res, [r]))  # valid rows keep the registry's row rules
+    unique = [res.primary_key] + [(f.name,) for f in res.fields if f.unique]
+    return st.lists(row, min_size=min_size, max_size=6,
+                    unique_by=tuple((lambda r, k=k: tuple(r[c] for c in k)) for k in unique))
+
+
+def mutate_rows(data: bytes, mutate) -> bytes:
+    records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    mutate(records)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(records)
+    return buf.getvalue().encode("utf-8")
+
+
+
+def sql_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --- the product's checks on one table's CSV bytes ----------------------------------------------
+
+def engine_check(res: registry.Resource, data: bytes, file: str = "f.csv"):
+    """(rows, problems): the rule engine on one table, as `infratracker validate` runs it."""
+    table, problems = engine.read_typed(data, res, file)
+    if table is None:
+        return [], problems
+    failures = engine.schema_failures(res, table, CODES) + engine.rule_failures(res, table)
+    origin = lambda _t, row: (file, registry.record_key(res, row) if row else "")  # noqa: E731
+    return table.to_pylist(), problems + engine.explain(failures, {res.name: table}, origin)
+
+
+# --- the oracle ------------------------------------------------------------------------------------
+
+def oracle_read_csv(data: bytes, res: registry.Resource, file: str):
+    """Rows of a CSV as Python values, with every problem found, row by row."""
+    problems = file_problems(data, file)
+    if problems:
+        return [], problems
+    try:
+        records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True))
+    except csv.Error as exc:
+        return [], [Problem(file, "", "", f"is not a well-formed CSV file: {exc}")]
+    if not records or records[0] != res.field_names:
+        return [], [Problem(file, "", "", "header differs from the registry's columns")]
+    rows = []
+    for line_no, cells in enumerate(records[1:], start=2):
+        if len(cells) != len(res.field_names):
+            problems.append(Problem(file, f"line {line_no}", "", "ragged row"))
+            continue
+        raw = dict(zip(res.field_names, cells))
+        row = {}
+        for f in res.fields:
+            try:
+                row[f.name] = parse_cell(f, raw[f.name])
+            except ValueError as exc:
+                row[f.name] = None
+                problems.append(Problem(file, registry.record_key(res, raw), f.name, str(exc)))
+        rows.append(row)
+    return rows, problems
+
+
+def oracle_typed_frame(res: registry.Resource, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = {}
+    for f in res.fields:
+        values = [r.get(f.name) for r in rows]
+        if f.codelist:
+            listed = CODES.get(f.codelist, [])
+            extra = sorted({v for v in values if v is not None and v not in set(listed)})
+            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra])
+        elif f.type == "date":
+            columns[f.name] = pd.to_datetime(pd.Series(values, dtype="object")).astype("datetime64[ns]")
+        else:
+            columns[f.name] = pd.array(values, dtype=PANDAS_DTYPES[f.type])
+    return pd.DataFrame(columns, columns=res.field_names)
+
+
+def oracle_schema_problems(res: registry.Resource, rows: list[dict[str, Any]]) -> list[Problem]:
+    try:
+        pandera_schema(res, CODES).validate(oracle_typed_frame(res, rows), lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        return [Problem("f.csv", "", str(c.get("column") or ""), _describe(str(c.get("check")), c.get("failure_case"), None))
+                for c in errors.failure_cases.to_dict("records")]
+
+
+def oracle_row_rule_problems(res: registry.Resource, rows: list[dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for row in rows:
+        for f in res.fields:
+            if row.get(f.name) is not None:
+                problems += [Problem("f.csv", "", n, "required") for n in f.requires if row.get(n) is None]
+        for rule in res.rules:
+            if isinstance(rule, registry.OneOf) and sum(row.get(n) is not None for n in rule.fields) != 1:
+                problems.append(Problem("f.csv", "", rule.fields[0], "one of"))
+    return problems
+
+
+def oracle_check(res: registry.Resource, data: bytes):
+    back, problems = oracle_read_csv(data, res, "f.csv")
+    return back, problems or oracle_schema_problems(res, back) + oracle_row_rule_problems(res, back)
