@@ -148,21 +148,36 @@ def _body(layout: Layout, ext: Extract, rules: dict[str, Any]):
     return sources.normalise(body), {"bytes": len(data), "body_chars": len(body)}, digest, []
 
 
+def _modules(package: Path) -> bytes:
+    return b"\x1e".join(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes()
+                         for p in sorted(package.rglob("*.py")))
+
+
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """Changes whenever the code that parses extracts or checks quotes changes."""
-    here = Path(__file__).parent
-    return sources.sha256(b"".join((here / name).read_bytes() for name in
-                                   ("assemble.py", "extracts.py", "sources.py", "registry.py", "frames.py")))
+def _modules_here() -> bytes:
+    return _modules(Path(__file__).parent)
+
+
+def code_digest(package: Path, reference: Path, modules: bytes | None = None) -> str:
+    """Changes whenever any module of the package (the YAML loader included) or any reference
+    file changes: naming the modules that matter would miss the next one that comes to matter."""
+    parts = [_modules(package) if modules is None else modules]
+    parts += [p.name.encode() + b"\0" + p.read_bytes() for p in sorted(reference.glob("*")) if p.is_file()]
+    return sources.sha256(b"\x1e".join(parts))
+
+
+def code_key(layout: Layout) -> bytes:
+    """Part of every extract's cache key: the code and the reference data that process it."""
+    return code_digest(Path(__file__).parent, layout.reference, _modules_here()).encode()
 
 
 def cache_files(layout: Layout, paths: list[Path]) -> list[Path]:
-    rules = (layout.reference / "publishers.yaml").read_bytes()
-    return [_cache_file(layout, path, rules) for path in paths]
+    code = code_key(layout)
+    return [_cache_file(layout, path, code) for path in paths]
 
 
-def _cache_file(layout: Layout, path: Path, rules: bytes) -> Path:
-    key = sources.sha256(b"|".join([path.read_bytes(), rules, _code_digest().encode(), path.name.encode()]))
+def _cache_file(layout: Layout, path: Path, code: bytes) -> Path:
+    key = sources.sha256(b"|".join([path.read_bytes(), code, path.name.encode()]))
     return layout.build / "cache" / "extracts" / f"{key}.pickle"
 
 
