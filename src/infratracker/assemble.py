@@ -63,6 +63,21 @@ def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
     return [d.ext for d in done if d.ext is not None], [p for d in done for p in d.problems]
 
 
+def archive_problems(layout: Layout) -> list[Problem]:
+    """Archived captures that no extract names: what an add-article interrupted between writing
+    the archive and its extract leaves. Not judged while an extract cannot be read (it may be
+    the one that names them)."""
+    if not layout.archive.is_dir():
+        return []
+    done = process_all(layout)
+    if any(d.ext is None for d in done):
+        return []
+    named = {d.ext.source.get("archive_path") for d in done if d.ext is not None}
+    return [Problem(layout.rel(p), "", "", "no extract names this archived capture (an interrupted add-article? "
+                    "run it again, or delete the file)")
+            for p in sorted(layout.archive.iterdir()) if layout.rel(p) not in named]
+
+
 PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
 
 

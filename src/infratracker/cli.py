@@ -42,7 +42,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if (layout.build / "publish-journal.json").exists():
         print("a publish was interrupted: run `infratracker build` to finish it", file=sys.stderr)
         return EXIT_PROBLEMS
-    built = build(layout)  # extracts, archives and quotes
+    from .assemble import archive_problems
+
+    orphans = archive_problems(layout)
+    try:
+        built = build(layout)  # extracts, archives and quotes
+    except ProblemsFound as exc:
+        raise ProblemsFound(exc.problems + orphans, "the package is not valid") from None
+    if orphans:
+        raise ProblemsFound(orphans, "the package is not valid")
     validate_package(layout.descriptor)  # the published files, hashes included
     stale = [rel for rel, data in sorted(built.outputs.items())
              if not (layout.root / rel).is_file() or (layout.root / rel).read_bytes() != data]
@@ -152,7 +160,9 @@ def parser() -> argparse.ArgumentParser:
                        "SHA-256, derive its body and write extracts/<source-id>.yaml: every country, bloc, "
                        "project, agreement, person and place it names (by name and by every alias in the "
                        "data), and the dates, amounts and lengths it states, each with its sentence as the "
-                       "evidence quote. The same article twice (checksum or URL) is refused.",
+                       "evidence quote. The same article twice (checksum or URL) is refused, and so is FILE if it is "
+                       "not a regular file (a symbolic link, a FIFO, a device) or has over 2 MiB "
+                       "(curate.MAX_CAPTURE_BYTES). Killed midway, the same command completes it.",
                        epilog="example:\n  infratracker add-article ~/captures/rail.html --publisher Seetao "
                        "--published 2026-01-05 --url https://example.org/a/123\n"
                        "  infratracker add-article kazinform.txt --language ru --encoding cp1251")
