@@ -151,3 +151,35 @@ def test_sigkill_at_random_moments_leaves_a_state_the_next_run_finishes(checkout
             assert subprocess.run(cmd, capture_output=True).returncode == 0  # the same command finishes
         assert files(checkout) == done
     print("add-article sigkill outcomes:", outcomes)
+
+
+def test_every_message_is_true_when_a_write_fails(checkout, tmp_path, capsys, monkeypatch):
+    import errno
+
+    article = tmp_path / "a.txt"
+    article.write_text(TEXT, encoding="utf-8")
+    real_link = os.link
+    calls = []
+
+    def no_space_on(n):
+        def link(src, dst, *args, **kwargs):
+            calls.append(dst)
+            if len(calls) == n:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+            return real_link(src, dst, *args, **kwargs)
+        return link
+
+    before = files(checkout)
+    monkeypatch.setattr(curate.os, "link", no_space_on(1))
+    assert add(checkout, article) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "nothing was archived" in err and files(checkout) == before
+    calls.clear()
+    monkeypatch.setattr(curate.os, "link", no_space_on(2))
+    assert add(checkout, article) == 1
+    err = capsys.readouterr().err
+    assert f"archived archive/{SID}.txt but could not write extracts/{SID}.yaml" in err
+    assert "nothing was archived" not in err and "Traceback" not in err
+    monkeypatch.setattr(curate.os, "link", real_link)
+    assert add(checkout, article) == 0
+    assert [p.name for p in (checkout.build / "add-article").iterdir()] == []

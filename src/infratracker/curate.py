@@ -348,9 +348,16 @@ def _write_pair(layout: Layout, archive: tuple[Path, bytes] | None, extract: tup
                 fh.flush()
                 os.fsync(fh.fileno())
             staged.append((tmp, final))
-        for tmp, final in staged:
+        for i, (tmp, final) in enumerate(staged):
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.link(tmp, final)  # "x": an archived capture is never overwritten
+            try:
+                os.link(tmp, final)  # "x": an archived capture is never overwritten
+            except OSError as exc:
+                if i == 0:
+                    raise
+                # "nothing was archived" would be false now
+                raise CurationError(f"{exc.strerror or exc}: archived {layout.rel(staged[0][1])} but could not "
+                                    f"write {layout.rel(final)}; run the same command again to finish") from None
             _fsync_dir(final.parent)
     finally:
         for tmp, _final in staged:
