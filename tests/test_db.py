@@ -85,3 +85,51 @@ def test_failed_load_keeps_the_old_database(checkout):
     assert "data/projects.csv" in info.value.report()
     assert path.read_bytes() == before
     assert [p.name for p in checkout.build.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_full_disk_gives_a_message_and_keeps_the_old_database(checkout, monkeypatch, capsys):
+    """A real SQLITE_FULL: the new database may not grow past a few pages, as on a full disk."""
+    import sqlite_utils
+
+    from infratracker import db as dbmod
+    from infratracker.cli import main
+
+    assert main(["--root", str(checkout.root), "db"]) == 0
+    before = checkout.database.read_bytes()
+    capsys.readouterr()
+
+    class FullDisk(sqlite_utils.Database):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.conn.execute("pragma max_page_count = 20")
+
+    monkeypatch.setattr(dbmod.sqlite_utils, "Database", FullDisk)
+    assert main(["--root", str(checkout.root), "db"]) == 1
+    err = capsys.readouterr().err
+    assert "database or disk is full" in err and "build/infratracker.db is unchanged" in err, err
+    assert "Traceback" not in err and str(checkout.root) not in err
+    assert checkout.database.read_bytes() == before
+    assert [p.name for p in checkout.build.iterdir() if ".tmp" in p.name] == []
+
+
+def test_files_left_by_a_killed_load_are_removed_by_the_next_run(checkout):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cmd = [sys.executable, "-m", "infratracker.cli", "--root", str(checkout.root), "db"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(checkout.build.glob(".infratracker.db.*.tmp-journal")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    left = sorted(p.name for p in checkout.build.glob(".infratracker.db.*"))
+    assert left == [f".infratracker.db.{proc.pid}.tmp", f".infratracker.db.{proc.pid}.tmp-journal"]
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    assert sorted(p.name for p in checkout.build.glob(".infratracker.db.*")) == []
+    conn = sqlite3.connect(checkout.database)
+    assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+    conn.close()

@@ -1,5 +1,7 @@
 """Reliability: hand-edited files, crashes, full disks, concurrent builds, determinism."""
+import csv
 import errno
+import io
 import os
 import random
 import signal
@@ -116,6 +118,16 @@ def test_spreadsheet_variant_defuses_formulas():
     text = csvio.spreadsheet_csv(res, rows).decode("utf-8")
     assert text.startswith("\ufeffbloc_id,") and "\r\n" in text
     assert "'=cmd|' /C calc'!A0" in text and ",'-2+3," in text and ",plain\r\n" in text
+
+
+@pytest.mark.parametrize("cell", [" =cmd|' /C calc'!A0", "  +1+1", "\u00a0-2+3", "\n@SUM(A1)", " \t=1",
+                                  "\u3000=1", "\r\n=HYPERLINK(\"http://x\")"])
+def test_spreadsheet_variant_defuses_formulas_behind_whitespace(cell):
+    res = registry.resource("blocs")
+    rows = [{"bloc_id": "x", "name": cell, "bloc_type": "informal_group", "description": "a - b", "note": "-"}]
+    text = csvio.spreadsheet_csv(res, rows).decode("utf-8")
+    header, row = list(csv.reader(io.StringIO(text[1:])))
+    assert row[1] == "'" + cell and row[3] == "a - b" and row[4] == "'-"
 
 
 # --- crashes -------------------------------------------------------------------------------

@@ -63,6 +63,21 @@ def read_extracts(layout: Layout) -> tuple[list[Extract], list[Problem]]:
     return [d.ext for d in done if d.ext is not None], [p for d in done for p in d.problems]
 
 
+def archive_problems(layout: Layout) -> list[Problem]:
+    """Archived captures that no extract names: what an add-article interrupted between writing
+    the archive and its extract leaves. Not judged while an extract cannot be read (it may be
+    the one that names them)."""
+    if not layout.archive.is_dir():
+        return []
+    done = process_all(layout)
+    if any(d.ext is None for d in done):
+        return []
+    named = {d.ext.source.get("archive_path") for d in done if d.ext is not None}
+    return [Problem(layout.rel(p), "", "", "no extract names this archived capture (an interrupted add-article? "
+                    "run it again, or delete the file)")
+            for p in sorted(layout.archive.iterdir()) if layout.rel(p) not in named]
+
+
 PARALLEL_FROM = 64  # below this many files a process pool costs more than it saves
 
 
@@ -148,21 +163,36 @@ def _body(layout: Layout, ext: Extract, rules: dict[str, Any]):
     return sources.normalise(body), {"bytes": len(data), "body_chars": len(body)}, digest, []
 
 
+def _modules(package: Path) -> bytes:
+    return b"\x1e".join(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes()
+                         for p in sorted(package.rglob("*.py")))
+
+
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """Changes whenever the code that parses extracts or checks quotes changes."""
-    here = Path(__file__).parent
-    return sources.sha256(b"".join((here / name).read_bytes() for name in
-                                   ("assemble.py", "extracts.py", "sources.py", "registry.py", "frames.py")))
+def _modules_here() -> bytes:
+    return _modules(Path(__file__).parent)
+
+
+def code_digest(package: Path, reference: Path, modules: bytes | None = None) -> str:
+    """Changes whenever any module of the package (the YAML loader included) or any reference
+    file changes: naming the modules that matter would miss the next one that comes to matter."""
+    parts = [_modules(package) if modules is None else modules]
+    parts += [p.name.encode() + b"\0" + p.read_bytes() for p in sorted(reference.glob("*")) if p.is_file()]
+    return sources.sha256(b"\x1e".join(parts))
+
+
+def code_key(layout: Layout) -> bytes:
+    """Part of every extract's cache key: the code and the reference data that process it."""
+    return code_digest(Path(__file__).parent, layout.reference, _modules_here()).encode()
 
 
 def cache_files(layout: Layout, paths: list[Path]) -> list[Path]:
-    rules = (layout.reference / "publishers.yaml").read_bytes()
-    return [_cache_file(layout, path, rules) for path in paths]
+    code = code_key(layout)
+    return [_cache_file(layout, path, code) for path in paths]
 
 
-def _cache_file(layout: Layout, path: Path, rules: bytes) -> Path:
-    key = sources.sha256(b"|".join([path.read_bytes(), rules, _code_digest().encode(), path.name.encode()]))
+def _cache_file(layout: Layout, path: Path, code: bytes) -> Path:
+    key = sources.sha256(b"|".join([path.read_bytes(), code, path.name.encode()]))
     return layout.build / "cache" / "extracts" / f"{key}.pickle"
 
 

@@ -215,8 +215,14 @@ def _apply(layout: Layout, plan: dict[str, list[str]]) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def publish(layout: Layout, outputs: dict[str, bytes]) -> list[str]:
-    """Write the outputs that changed; return their paths.
+class PublishInterrupted(Exception):
+    """A publish failed after its commit point: the journal is there for the next run to finish."""
+
+
+def publish(layout: Layout, outputs: dict[str, bytes], managed: list[str] | None = None) -> list[str]:
+    """Write the outputs that changed, delete the `managed` files (default: the published CSVs
+    and schemas) that are no longer outputs; return their paths. `build` and `site` both
+    publish this way.
 
     Every changed file is first written in full to build/publish-staging; then a journal naming
     them is written atomically: that is the commit point. Before it, an interruption leaves the
@@ -228,8 +234,9 @@ def publish(layout: Layout, outputs: dict[str, bytes]) -> list[str]:
     staging = _staging(layout)
     replace = [rel for rel, data in sorted(outputs.items())
                if not ((layout.root / rel).is_file() and (layout.root / rel).read_bytes() == data)]
-    delete = [layout.rel(p) for p in [*layout.data.glob("*.csv"), *layout.schemas.glob("*.pandera.yaml")]
-              if layout.rel(p) not in outputs]
+    if managed is None:
+        managed = [layout.rel(p) for p in [*layout.data.glob("*.csv"), *layout.schemas.glob("*.pandera.yaml")]]
+    delete = sorted(rel for rel in managed if rel not in outputs)
     if not replace and not delete:
         return []
     try:
@@ -242,7 +249,12 @@ def publish(layout: Layout, outputs: dict[str, bytes]) -> list[str]:
         shutil.rmtree(staging, ignore_errors=True)
         (layout.build / "publish-journal.json.tmp").unlink(missing_ok=True)
         raise
-    _apply(layout, {"replace": replace, "delete": delete})
+    try:
+        _apply(layout, {"replace": replace, "delete": delete})
+    except OSError as exc:
+        raise PublishInterrupted(f"{exc.strerror or exc} after the commit point; some files are new, some "
+                                 "old: the next `infratracker build` or `infratracker site` finishes the "
+                                 "publish") from None
     return replace + delete
 
 
@@ -270,4 +282,4 @@ def build_and_publish(layout: Layout, incremental_ok: bool = True) -> tuple[Buil
         return built, changed
 
 
-__all__ = ["Built", "BuildLocked", "ProblemsFound", "build", "build_and_publish", "explain", "publish", "render"]
+__all__ = ["Built", "BuildLocked", "PublishInterrupted", "ProblemsFound", "build", "build_and_publish", "explain", "publish", "render"]

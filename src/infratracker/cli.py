@@ -10,6 +10,14 @@ from .problems import ProblemsFound
 
 EXIT_PROBLEMS, EXIT_LOCKED = 1, 3
 
+# What a command that failed on an OSError has left as it was, for the commands that guarantee
+# it (staged writes swapped in at one commit point): the message must be true.
+UNCHANGED = {
+    "build": "published files are unchanged",
+    "site": "the site files are unchanged",
+    "add-article": "nothing was archived",
+}
+
 
 def _layout(args: argparse.Namespace) -> Layout:
     return Layout(Path(args.root).resolve()) if args.root else Layout.default()
@@ -42,7 +50,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if (layout.build / "publish-journal.json").exists():
         print("a publish was interrupted: run `infratracker build` to finish it", file=sys.stderr)
         return EXIT_PROBLEMS
-    built = build(layout)  # extracts, archives and quotes
+    from .assemble import archive_problems
+
+    orphans = archive_problems(layout)
+    try:
+        built = build(layout)  # extracts, archives and quotes
+    except ProblemsFound as exc:
+        raise ProblemsFound(exc.problems + orphans, "the package is not valid") from None
+    if orphans:
+        raise ProblemsFound(orphans, "the package is not valid")
     validate_package(layout.descriptor)  # the published files, hashes included
     stale = [rel for rel, data in sorted(built.outputs.items())
              if not (layout.root / rel).is_file() or (layout.root / rel).read_bytes() != data]
@@ -58,6 +74,7 @@ def cmd_db(args: argparse.Namespace) -> int:
     from .db import build_database
 
     layout = _layout(args)
+    args.unchanged = f"{args.output or layout.rel(layout.database)} is unchanged"
     counts = build_database(layout, Path(args.output) if args.output else layout.database)
     print(f"wrote {args.output or layout.rel(layout.database)}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
@@ -67,8 +84,9 @@ def cmd_site(args: argparse.Namespace) -> int:
     from .site import write_site_files
 
     layout = _layout(args)
-    for path in write_site_files(layout):
-        print(f"wrote {layout.rel(path)}")
+    changed = write_site_files(layout)
+    print(f"wrote {len(changed)} changed site file(s)" + (": " + ", ".join(layout.rel(p) for p in changed)
+                                                          if changed else ""))
     return 0
 
 
@@ -152,7 +170,9 @@ def parser() -> argparse.ArgumentParser:
                        "SHA-256, derive its body and write extracts/<source-id>.yaml: every country, bloc, "
                        "project, agreement, person and place it names (by name and by every alias in the "
                        "data), and the dates, amounts and lengths it states, each with its sentence as the "
-                       "evidence quote. The same article twice (checksum or URL) is refused.",
+                       "evidence quote. The same article twice (checksum or URL) is refused, and so is FILE if it is "
+                       "not a regular file (a symbolic link, a FIFO, a device) or has over 2 MiB "
+                       "(curate.MAX_CAPTURE_BYTES). Killed midway, the same command completes it.",
                        epilog="example:\n  infratracker add-article ~/captures/rail.html --publisher Seetao "
                        "--published 2026-01-05 --url https://example.org/a/123\n"
                        "  infratracker add-article kazinform.txt --language ru --encoding cp1251")
@@ -199,7 +219,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .build import BuildLocked
+    from .build import BuildLocked, PublishInterrupted
     from .curate import CurationError
 
     args = parser().parse_args(argv)
@@ -211,12 +231,17 @@ def main(argv: list[str] | None = None) -> int:
     except CurationError as exc:
         print(f"infratracker: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except PublishInterrupted as exc:
+        print(f"infratracker: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except BuildLocked as exc:
         print(f"infratracker: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except OSError as exc:
         where = f": {Path(exc.filename).name}" if exc.filename else ""
-        print(f"infratracker: {exc.strerror or exc}{where}; published files are unchanged", file=sys.stderr)
+        unchanged = getattr(args, "unchanged", None) or UNCHANGED.get(args.command)
+        kept = f"; {unchanged}" if unchanged else ""
+        print(f"infratracker: {exc.strerror or exc}{where}{kept}", file=sys.stderr)
         return EXIT_PROBLEMS
     except ValueError as exc:
         print(f"infratracker: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import operator
+import re
 from typing import Any
 
 import numpy as np
@@ -228,6 +229,9 @@ def text_table(data: bytes, res: Resource, file: str) -> tuple[pa.Table | None, 
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets trim leading blanks before deciding that a cell is a formula, so " =cmd|..." runs
+# too: whitespace of any kind (and zero-width characters) does not hide a formula.
+FORMULA_BEHIND_BLANKS = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*[=+\-@]")
 
 
 def spreadsheet_csv(res: Resource, rows: list[dict[str, Any]]) -> bytes:
@@ -241,6 +245,7 @@ def spreadsheet_csv(res: Resource, rows: list[dict[str, Any]]) -> bytes:
         cells = []
         for f in res.fields:
             cell = format_cell(f, row.get(f.name))
-            cells.append("'" + cell if f.type == "string" and cell.startswith(FORMULA_START) else cell)
+            risky = cell.startswith(FORMULA_START) or FORMULA_BEHIND_BLANKS.match(cell)
+            cells.append("'" + cell if f.type == "string" and risky else cell)
         writer.writerow(cells)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

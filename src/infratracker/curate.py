@@ -8,9 +8,10 @@ wording) go to a `draft:` section that the build refuses until a curator has sor
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ import yaml
 
 from . import reference, registry, sources
 from .assemble import read_extracts
-from .paths import Layout
+from .frames import parse_date
+from .paths import Layout, remove_stale
 
 MAX_QUOTE = 300
 TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -225,8 +227,42 @@ class Capture:
     format: str  # "txt" or "html"
 
 
+# A news article is tens of kilobytes; 2 MiB takes a few seconds to draft. A 50 MB file took
+# 111 s and 895 MB and gave a 48 MB draft no curator could review.
+MAX_CAPTURE_BYTES = 2 * 1024 * 1024
+
+_KINDS = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file that is not a symbolic link, up to MAX_CAPTURE_BYTES. Checked
+    on the opened file too, so that the path cannot be swapped between the check and the read."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise CurationError(f"cannot read {path.name}: {exc.strerror}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise CurationError(f"{path.name} is a symbolic link, not a regular file; pass the file itself")
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            raise CurationError(f"{path.name} is {kind}, not a regular file")
+    if st.st_size > MAX_CAPTURE_BYTES:
+        raise CurationError(f"{path.name} has {st.st_size} bytes, over the limit of {MAX_CAPTURE_BYTES} bytes "
+                            "for one captured article; save only the article")
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CurationError(f"{path.name} is not a regular file")
+        data = fh.read(MAX_CAPTURE_BYTES + 1)
+    if len(data) > MAX_CAPTURE_BYTES:
+        raise CurationError(f"{path.name} has more than {MAX_CAPTURE_BYTES} bytes, the limit for one captured "
+                            "article")
+    return data
+
+
 def read_capture(path: Path, encoding: str) -> Capture:
-    data = path.read_bytes()
+    data = _read_regular_file(path)
     if not data:
         raise CurationError(f"{path.name} is empty")
     try:
@@ -261,7 +297,7 @@ def add_article(layout: Layout, path: Path, *, url: str | None = None, title: st
             raise CurationError(f"already archived: same URL as source {src.get('source_id')} ({ext.file})")
     if published:
         try:
-            dt.date.fromisoformat(published)
+            parse_date(published)
         except ValueError:
             raise CurationError(f"--published {published!r} is not a date (YYYY-MM-DD)") from None
     rules = reference.load_yaml(layout.reference / "publishers.yaml")
@@ -277,6 +313,10 @@ def add_article(layout: Layout, path: Path, *, url: str | None = None, title: st
         source_id, n = f"{base}-{n}", n + 1
     archive = layout.archive / f"{source_id}.{capture.format}"
     extract = layout.extracts / f"{source_id}.yaml"
+    leftover = archive.exists()  # no extract names it (checked above): an interrupted add-article?
+    if leftover and (not archive.is_file() or archive.read_bytes() != capture.data):
+        raise CurationError(f"{layout.rel(archive)} exists, no extract names it, and it differs from "
+                            f"{path.name}; delete it if it is not an archived capture, then run this again")
     source = {
         "id": source_id, "publisher": publisher, "section": None, "title": title,
         "published_date": published, "published_time": None, "timezone": None, "editor": None,
@@ -286,13 +326,50 @@ def add_article(layout: Layout, path: Path, *, url: str | None = None, title: st
     }
     detected = detect(body, build_lexicon(layout))
     text = render_draft(source, detected)
-    layout.archive.mkdir(exist_ok=True)
-    layout.extracts.mkdir(exist_ok=True)
-    with open(archive, "xb") as fh:  # "x": an archived capture is never overwritten
-        fh.write(capture.data)
-    with open(extract, "x", encoding="utf-8") as fh:
-        fh.write(text)
+    _write_pair(layout, None if leftover else (archive, capture.data), (extract, text.encode("utf-8")))
     return source_id, archive, extract
+
+
+def _write_pair(layout: Layout, archive: tuple[Path, bytes] | None, extract: tuple[Path, bytes]) -> None:
+    """Both files written in full to build/add-article first, then linked into place, the archive
+    before the extract. A link never replaces a file, and a final path never holds a partial
+    one: killed in between, the archive is left whole with no extract naming it, which
+    `validate` reports and the same add-article command then completes."""
+    staging = layout.build / "add-article"
+    staging.mkdir(parents=True, exist_ok=True)
+    remove_stale(staging)
+    staged = []
+    try:
+        for final, data in [archive, extract] if archive else [extract]:
+            tmp = staging / f"{final.name}.{os.getpid()}.tmp"
+            tmp.unlink(missing_ok=True)
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            staged.append((tmp, final))
+        for i, (tmp, final) in enumerate(staged):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(tmp, final)  # "x": an archived capture is never overwritten
+            except OSError as exc:
+                if i == 0:
+                    raise
+                # "nothing was archived" would be false now
+                raise CurationError(f"{exc.strerror or exc}: archived {layout.rel(staged[0][1])} but could not "
+                                    f"write {layout.rel(final)}; run the same command again to finish") from None
+            _fsync_dir(final.parent)
+    finally:
+        for tmp, _final in staged:
+            tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 HEADER = """# Draft extract of {source_id}, written by `infratracker add-article`.

@@ -8,6 +8,7 @@ after integrity, foreign-key and row-count checks pass.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -17,7 +18,7 @@ import sqlite_utils
 
 from . import registry
 from .package import Checked, validate_package
-from .paths import Layout
+from .paths import Layout, remove_stale
 from .problems import Problem, ProblemsFound
 from .views import SEARCH_SOURCES, VIEWS
 
@@ -105,8 +106,11 @@ def build_database(layout: Layout, target: Path | None = None) -> dict[str, int]
     target = target or layout.database
     tables = validate_package(layout.descriptor)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target.parent, f".{target.name}.")  # left by a load that was killed
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    journal = tmp.with_name(tmp.name + "-journal")
     tmp.unlink(missing_ok=True)
+    db = None
     try:
         db = sqlite_utils.Database(tmp)
         db.conn.execute("pragma foreign_keys = on")
@@ -120,10 +124,17 @@ def build_database(layout: Layout, target: Path | None = None) -> dict[str, int]
         db.analyze()
         db.conn.execute("pragma journal_mode = delete")
         db.close()
+        db = None
         problems = check_database(tmp, tables)
         if problems:
             raise ProblemsFound(problems)
         os.replace(tmp, target)
+    except sqlite3.Error as exc:  # SQLITE_FULL, SQLITE_IOERR...: the disk's problem, said as such
+        code = errno.ENOSPC if "full" in str(exc) else errno.EIO
+        raise OSError(code, str(exc), str(target)) from None
     finally:
+        if db is not None:
+            db.close()
         tmp.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
     return {res.name: tables.count(res.name) for res in registry.RESOURCES}

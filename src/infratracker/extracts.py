@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import yaml
 
 from . import fastyaml, registry
-from .frames import check_date
+from .frames import check_date, parse_date, partial_date_problem
 from .problems import Problem
 from .registry import Field, Resource
 
@@ -64,6 +66,10 @@ def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
             return raw.isoformat(), None
         if not isinstance(raw, str):
             return None, f"expected text, got {type(raw).__name__}"
+        if f.pattern == registry.PARTIAL_DATE and re.match(f.pattern, raw):
+            why = partial_date_problem(raw)
+            if why:
+                return None, why
         if unicodedata.normalize("NFC", raw) != raw:
             return None, "text is not in Unicode NFC form (an id or name that differs only in normalisation " \
                          "is a different string to every program); re-type it or normalise the file to NFC"
@@ -71,10 +77,16 @@ def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
     if f.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):
             return None, f"expected a whole number, got {raw!r}"
+        if not -2**63 <= raw < 2**63:  # the CSV's readers (pandas Int64, SQLite) stop there
+            return None, f"{raw} is too large: whole numbers are stored in 64 bits"
         return raw, None
     if f.type == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             return None, f"expected a number, got {raw!r}"
+        if isinstance(raw, int) and abs(raw) > 2**53:  # float() would round it, or overflow
+            return None, f"{raw} is too large to be stored exactly as a number"
+        if not math.isfinite(raw):  # .nan would be published as empty, .inf as `inf`
+            return None, f"expected a finite number, got {raw!r}"
         return float(raw), None
     if f.type == "boolean":
         if not isinstance(raw, bool):
@@ -84,9 +96,9 @@ def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
         if isinstance(raw, dt.datetime):
             return None, f"expected a date, got a date and time {raw!r}"
         try:
-            return check_date(raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))), None
+            return check_date(raw) if isinstance(raw, dt.date) else parse_date(str(raw)), None
         except ValueError as exc:
-            return None, str(exc) if "outside" in str(exc) else f"invalid date {raw!r}: expected YYYY-MM-DD"
+            return None, str(exc)
     raise AssertionError(f.type)
 
 
@@ -278,12 +290,14 @@ def file_problems(data: bytes, file: str) -> list[Problem]:
 def parse_extract(text: str, file: str) -> tuple[Extract | None, list[Problem]]:
     parser = _Parser(file)
     try:
-        doc = fastyaml.load(text)
+        doc, refused = fastyaml.load_checked(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [Problem(file, "", "", f"malformed YAML{where}: {reason}")]
+    if refused:
+        return None, [Problem(file, r.record, r.field, r.message) for r in refused]
     if not isinstance(doc, dict) or not isinstance(doc.get("source"), dict):
         return None, [Problem(file, "", "source", "an extract is a mapping with a `source` mapping")]
     sources = registry.resource("sources")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .registry import DATE_MAX, DATE_MIN, Field
@@ -27,6 +28,36 @@ def format_cell(f: Field, value: Any) -> str:
     if f.type == "number":
         return repr(float(value))
     return str(value)
+
+
+# Only the extended calendar form: Python 3.11's fromisoformat also takes 20251216 and 2025-W51-2,
+# which a curator never means and a reader of the CSV would not expect.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(text: str) -> dt.date:
+    """A YYYY-MM-DD date in DATE_MIN..DATE_MAX; raises ValueError with a readable message."""
+    try:
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError
+        return check_date(dt.date.fromisoformat(text))
+    except ValueError as exc:
+        raise ValueError(str(exc) if "outside" in str(exc) else f"invalid date {text!r}: expected YYYY-MM-DD") \
+            from None
+
+
+def partial_date_problem(text: str) -> str | None:
+    """Why a YYYY, YYYY-MM or YYYY-MM-DD value that matches the registry's pattern is still no
+    date (30 February, year 0000), or None."""
+    year = text[:4]
+    if not DATE_MIN[:4] <= year <= DATE_MAX[:4]:
+        return f"year {year} is outside {DATE_MIN[:4]} to {DATE_MAX[:4]}"
+    if len(text) == 10:
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            return f"{text!r} is not a date in the calendar"
+    return None
 
 
 def check_date(value: dt.date) -> dt.date:
@@ -55,9 +86,5 @@ def parse_cell(f: Field, text: str) -> Any:
             raise ValueError(f"expected true or false, got {text!r}")
         return text == "true"
     if f.type == "date":
-        try:
-            return check_date(dt.date.fromisoformat(text))
-        except ValueError as exc:
-            raise ValueError(str(exc) if "outside" in str(exc) else f"invalid date {text!r}: expected YYYY-MM-DD") \
-                from None
+        return parse_date(text)
     raise AssertionError(f.type)

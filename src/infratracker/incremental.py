@@ -187,7 +187,7 @@ def _rebuild(layout: Layout, state: State):
     rels = [f"{layout.extracts.name}/{name}" for name in names]
     if set(state.extracts) - set(rels):
         raise Unsure("an extract was removed")
-    rules = (layout.reference / "publishers.yaml").read_bytes()
+    rules = assemble.code_key(layout)
     for rel, (entry, archive, digest, extract_sig, archive_sig) in state.extracts.items():
         if signature(layout.root / rel) != extract_sig and \
                 assemble._cache_file(layout, layout.root / rel, rules).name != entry:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,3 +66,28 @@ class Layout:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.name
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+_TEMPORARY = re.compile(r".*\.(?P<pid>[0-9]+)\.tmp(-journal|-wal|-shm)?")
+
+
+def remove_stale(folder: Path, prefix: str = "") -> list[Path]:
+    """Remove the temporary files `<prefix>...<pid>.tmp` (and SQLite's `-journal` beside them)
+    of processes that no longer run: a SIGKILL gives a process no chance to remove its own."""
+    removed = []
+    for p in folder.glob(f"{prefix}*.tmp*"):
+        m = _TEMPORARY.fullmatch(p.name)
+        if m and int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"])):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed

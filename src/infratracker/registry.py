@@ -147,10 +147,13 @@ def use(shared: str, **overrides: Any) -> Field:
     return replace(FIELD_METADATA[shared], **overrides)
 
 
+PARTIAL_DATE = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+
+
 def partial_date(name: str, what: str) -> Field:
     return Field(name, "string", f"{what}, as a partial ISO 8601 date: YYYY, YYYY-MM or YYYY-MM-DD. "
                  "Never padded with an invented month or day.",
-                 pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$", example="2025-12")
+                 pattern=PARTIAL_DATE, example="2025-12")
 
 
 def derived(f: Field) -> Field:

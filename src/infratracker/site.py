@@ -5,16 +5,18 @@ which starts Datasette with the same SETTINGS that tests use through `make_app`.
 """
 from __future__ import annotations
 
+import errno
 import html
+import io
 import json
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import reference, registry
-from .paths import Layout
+from .paths import Layout, remove_stale
 from .views import VIEWS
 
 DATABASE = "infratracker"
@@ -162,32 +164,63 @@ def metadata(layout: Layout) -> dict[str, Any]:
     }
 
 
-def write_downloads(layout: Layout, target: Path) -> None:
-    """The package as published, Parquet, and spreadsheet-safe CSV, from one validated read."""
+def download_files(layout: Layout, target: str = "build/downloads") -> dict[str, bytes]:
+    """The package as published, Parquet, and spreadsheet-safe CSV, from one validated read:
+    path relative to the root -> bytes."""
     from .csvio import spreadsheet_csv
     from .package import Package, check
 
     checked = check(Package(layout.descriptor))
-    pkg = target / "package"
-    shutil.rmtree(target, ignore_errors=True)
-    for sub in (pkg / "data", target / "parquet", target / "spreadsheet"):
-        sub.mkdir(parents=True)
-    shutil.copy2(layout.descriptor, pkg / "datapackage.json")
+    files = {f"{target}/package/datapackage.json": layout.descriptor.read_bytes()}
     for res in registry.RESOURCES:
-        shutil.copy2(layout.data / f"{res.name}.csv", pkg / "data" / f"{res.name}.csv")
-        checked.frame(res.name).to_parquet(target / "parquet" / f"{res.name}.parquet", index=False)
-        (target / "spreadsheet" / f"{res.name}.csv").write_bytes(spreadsheet_csv(res, checked.rows(res.name)))
+        files[f"{target}/package/data/{res.name}.csv"] = (layout.data / f"{res.name}.csv").read_bytes()
+        buf = io.BytesIO()
+        checked.frame(res.name).to_parquet(buf, index=False)
+        files[f"{target}/parquet/{res.name}.parquet"] = buf.getvalue()
+        files[f"{target}/spreadsheet/{res.name}.csv"] = spreadsheet_csv(res, checked.rows(res.name))
+    return files
+
+
+def _inspect(layout: Layout) -> bytes:
+    """`datasette inspect` of the database, through a temporary file of this process."""
+    remove_stale(layout.build, ".inspect.")
+    tmp = layout.build / f".inspect.{os.getpid()}.tmp"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "datasette", "inspect", str(layout.database),
+                               "--inspect-file", str(tmp)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            raise OSError(errno.EIO, f"datasette inspect failed: {last}")
+        return tmp.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def site_outputs(layout: Layout) -> dict[str, bytes]:
+    if not layout.database.is_file():
+        raise OSError(errno.ENOENT, "no database: run `infratracker db` first", str(layout.database))
+    outputs = {
+        "build/metadata.json": (json.dumps(metadata(layout), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        "build/inspect.json": _inspect(layout),
+    }
+    outputs.update(download_files(layout))
+    return outputs
 
 
 def write_site_files(layout: Layout) -> list[Path]:
+    """Metadata, inspect data and downloads, published as `build` publishes (build.publish):
+    rendered in memory, staged, swapped in after a journal, so that a running site never meets a
+    missing or partial file, and a kill is finished by the next run. Returns the changed files."""
+    from .build import build_lock, publish, recover
+
     layout.build.mkdir(exist_ok=True)
-    meta = layout.build / "metadata.json"
-    meta.write_text(json.dumps(metadata(layout), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    inspect = layout.build / "inspect.json"
-    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(layout.database),
-                    "--inspect-file", str(inspect)], check=True)
-    write_downloads(layout, layout.build / "downloads")
-    return [meta, inspect, layout.build / "downloads"]
+    with build_lock(layout):  # one publish at a time: build and site share the staging folder
+        recover(layout)
+        outputs = site_outputs(layout)
+        downloads = layout.build / "downloads"
+        managed = [layout.rel(p) for p in sorted(downloads.rglob("*")) if p.is_file()] if downloads.is_dir() else []
+        changed = publish(layout, outputs, managed)
+    return [layout.root / rel for rel in changed]
 
 
 def serve_args(layout: Layout, host: str, port: int) -> list[str]:
