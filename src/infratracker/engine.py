@@ -11,6 +11,7 @@ A valid package costs only vectorized checks; row positions are worked out only 
 """
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -20,10 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import csvio, registry
-from .frames import parse_cell
+from .frames import parse_cell, partial_date_problem
 from .problems import Problem
 from .registry import DATE_MAX, DATE_MIN, OneOf, RecordRef, Resource
-from .schemas import ARROW_TYPES, FORMULA_SAFE, arrow_schema
+from .schemas import ARROW_TYPES, FORMULA_SAFE, arrow_schema, python_pattern
+
+# A partial date spelled as the pattern wants can still be no day of the calendar (2025-02-30);
+# one spelled otherwise is the schema's to report.
+_PARTIAL = re.compile(python_pattern(registry.PARTIAL_DATE))
 
 # The spelling of a cell of each type as the package writes it (frames.format_cell). A cell
 # spelled otherwise is read by frames.parse_cell, which accepts it or says what is wrong.
@@ -150,8 +155,18 @@ def schema_failures(res: Resource, table: pa.Table, codes: dict[str, list[str]])
 
 
 def rule_failures(res: Resource, table: pa.Table) -> list[Failure]:
-    """Rules within a row: fields that require others, and OneOf."""
+    """Rules within a row: partial dates that are days of the calendar, fields that require
+    others, and OneOf."""
     failures = []
+    for f in res.fields:
+        if f.pattern == registry.PARTIAL_DATE and table.num_rows:
+            col = _column(table, f.name)
+            bad = {v: why for v in pc.unique(col.drop_null()).to_pylist()
+                   if isinstance(v, str) and _PARTIAL.match(v) and (why := partial_date_problem(v))}
+            if bad:
+                mask = pc.is_in(col, value_set=pa.array(sorted(bad), pa.string()))
+                values = col.to_pylist()
+                failures += [Failure(res.name, i, f.name, bad[values[i]]) for i in _rows_where(mask)]
     for f in res.fields:
         for needed in f.requires:
             mask = pc.and_(pc.is_valid(table[f.name]), pc.is_null(table[needed]))
