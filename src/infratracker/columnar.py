@@ -166,6 +166,16 @@ def check_row_rules(res: Resource, table: pa.Table) -> None:
             raise NotProven("agreement_parties")
 
 
+def check_partial_dates(res: Resource, table: pa.Table) -> None:
+    """Partial dates the registry's pattern admits and the calendar does not (2025-02-30, 0000)."""
+    from .frames import partial_date_problem
+
+    for f in res.fields:
+        if f.pattern == registry.PARTIAL_DATE and f.name in table.column_names:
+            if any(partial_date_problem(v) for v in pc.unique(table[f.name].drop_null()).to_pylist()):
+                raise NotProven(f"{res.name}.{f.name}")
+
+
 def codes_of(codelists: pa.Table) -> dict[str, list[str]]:
     from .reference import codes_by_list
 
@@ -194,6 +204,7 @@ def prove(csvs: dict[str, bytes], keys: bool = True, keep: bool = True) -> dict[
         res = registry.resource(name)
         table = codelists if name == "codelists" else typed_table(res, read_strings(csvs[name], res))
         check_schema(res, table, codes)
+        check_partial_dates(res, table)
         return table if keep else table.select(_key_columns(res))
 
     # two tables at a time: Arrow's kernels release the GIL, so one table's parsing and RE2

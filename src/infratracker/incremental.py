@@ -345,6 +345,7 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
             data = render_csv(res, mini[res.name])[0]
             typed[res.name] = columnar.typed_table(res, columnar.read_strings(data, res))
             columnar.check_schema(res, typed[res.name], codes)
+            columnar.check_partial_dates(res, typed[res.name])
             columnar.check_row_rules(res, typed[res.name])
     old = {name: _Keys(keys) for name, (keys, _s) in state.rows.items()}
     new_keys = {name: {_sort_key(registry.resource(name), r) for r in rows} for name, rows in mini.items()}

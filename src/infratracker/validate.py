@@ -3,12 +3,13 @@ and the row rules the registry declares. Every failure becomes a Problem naming 
 and field."""
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import pandera.pandas as pa
 
 from . import registry
-from .frames import typed_frame
+from .frames import partial_date_problem, typed_frame
 from .problems import Problem
 from .schemas import FORMULA_SAFE, pandera_schema
 
@@ -43,12 +44,12 @@ def validated_frame(res: registry.Resource, rows: list[dict[str, Any]], codes: d
                     origin_of: OriginOf):
     """The typed frame of the rows, and every Pandera failure as a Problem."""
     frame = typed_frame(res, rows, codes)
+    problems = _partial_date_problems(res, rows, origin_of)
     try:
         pandera_schema(res, codes).validate(frame, lazy=True)
-        return frame, []
+        return frame, problems
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-    problems = []
     for case in cases.to_dict("records"):
         idx, column, check = case.get("index"), case.get("column"), str(case.get("check"))
         if idx is not None and idx == idx and 0 <= int(idx) < len(rows):
@@ -62,6 +63,21 @@ def validated_frame(res: registry.Resource, rows: list[dict[str, Any]], codes: d
             continue
         problems.append(Problem(file, record, str(column or ""), _describe(check, case.get("failure_case"), fld)))
     return frame, problems
+
+
+def _partial_date_problems(res: registry.Resource, rows: list[dict[str, Any]], origin_of: OriginOf) -> list[Problem]:
+    """Partial dates the registry's pattern admits and the calendar does not (2025-02-30, 0000)."""
+    problems = []
+    for f in res.fields:
+        if f.pattern != registry.PARTIAL_DATE:
+            continue
+        for row in rows:
+            value = row.get(f.name)
+            why = partial_date_problem(value) if isinstance(value, str) and re.match(f.pattern, value) else None
+            if why:
+                file, record = origin_of(res.name, row)
+                problems.append(Problem(file, record, f.name, why))
+    return problems
 
 
 def key_problems(tables: dict[str, list[dict[str, Any]]], origin_of: OriginOf,
