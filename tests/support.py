@@ -42,6 +42,9 @@ def value(f: registry.Field):
         base = st.from_regex(f.pattern, fullmatch=True).filter(lambda s: "\n" not in s and "\r" not in s and
                                                                 not s.startswith(("=", "+", "-", "@", "\t"))) \
             if f.pattern else _text(f)
+        if f.pattern == registry.PARTIAL_DATE:  # the pattern admits 0000 and 2025-02-30; the data does not
+            base = st.builds(lambda d, n: d.isoformat()[:n], st.dates(dt.date(1800, 1, 1), dt.date(2200, 12, 31)),
+                             st.sampled_from([4, 7, 10]))
     elif f.type == "integer":
         base = st.integers(int(f.minimum if f.minimum is not None else -10**9),
                            int(f.maximum if f.maximum is not None else 10**9))

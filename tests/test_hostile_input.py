@@ -116,3 +116,30 @@ def test_alias_bomb_is_refused_in_bounded_time_and_memory(repo):
 def test_deep_nesting_is_a_problem_not_a_crash(text):
     ext, problems = parse_extract(text, "x.yaml")
     assert problems and all(p.file == "x.yaml" for p in problems)
+
+
+@pytest.mark.parametrize("date, message", [("2025-02-30", "'2025-02-30' is not a date in the calendar"),
+                                           ("0000", "year 0000 is outside 1800 to 2200")])
+def test_package_with_an_impossible_partial_date_is_not_valid(checkout, capsys, date, message):
+    """A package whose descriptor vouches for the edited bytes (hashes updated too): the
+    registry's pattern admits these, the calendar does not."""
+    import hashlib
+    import json
+
+    from infratracker.cli import main
+
+    path = checkout.data / "agreements.csv"
+    precision = "day" if len(date) == 10 else "year"
+    data = path.read_bytes().replace(b"\nkazakhstan-iran-astana-talks,Kazakhstan\xe2\x80\x93Iran presidential talks in "
+                                     b"Astana,talks,discussed,,,",
+                                     b"\nkazakhstan-iran-astana-talks,Kazakhstan\xe2\x80\x93Iran presidential talks in "
+                                     b"Astana,talks,discussed," + f"{date},{precision},".encode(), 1)
+    assert data != path.read_bytes()
+    path.write_bytes(data)
+    desc = json.loads(checkout.descriptor.read_text(encoding="utf-8"))
+    res = next(r for r in desc["resources"] if r["name"] == "agreements")
+    res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+    checkout.descriptor.write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    assert main(["validate", str(checkout.descriptor)]) == 1
+    err = capsys.readouterr().err
+    assert f"data/agreements.csv: record kazakhstan-iran-astana-talks: field date: {message}" in err, err

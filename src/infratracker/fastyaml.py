@@ -32,10 +32,6 @@ MAX_DEPTH = 200
 _ANCHOR = re.compile(r"(?:![^\s]*\s+)?&([^\s,\[\]{}]+)")
 
 
-class _Unusual(Exception):
-    pass
-
-
 @dataclass(frozen=True)
 class Refusal:
     """A part of a document that is refused: where it is (record, field) and why."""
