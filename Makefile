@@ -31,7 +31,7 @@ site: db
 	$(BIN)/infratracker site
 
 serve: site
-	$(BIN)/python -m infratracker.serve --host $(HOST) --port $(PORT)
+	$(BIN)/infratracker serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

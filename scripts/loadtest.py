@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from infratracker.serving import free_port, wait_until_up
+from infratracker.serve.loopback import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"

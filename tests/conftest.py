@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from infratracker.paths import REPO_ROOT, Layout
+from infratracker.core.paths import REPO_ROOT, Layout
 
 INPUTS = ["archive", "extracts", "reference", "README.md", "releases", "CHANGELOG.md"]
-OUTPUTS = ["data", "schemas", "datapackage.json"]
+OUTPUTS = ["data", "schemas", "datapackage.json", "docs/data-dictionary.md"]
 
 
 def copy_checkout(dest: Path, with_outputs: bool = True) -> Layout:
@@ -15,6 +15,7 @@ def copy_checkout(dest: Path, with_outputs: bool = True) -> Layout:
         if src.is_dir():
             shutil.copytree(src, dest / name)
         else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     return Layout(dest)
 
@@ -47,15 +48,15 @@ def build_refused(layout: Layout, capsys, damage, messages: list[str]) -> str:
 
 def snapshot(layout: Layout) -> dict[str, bytes]:
     """Every published file's bytes, to prove a failed build touched nothing."""
-    paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.readme]
+    paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.dictionary]
     return {layout.rel(p): p.read_bytes() for p in paths}
 
 
 @pytest.fixture(scope="session")
 def site_built():
     """build/infratracker.db and the site files, made once per session from the published CSVs."""
-    from infratracker.db import build_database
-    from infratracker.site import write_site_files
+    from infratracker.publish.database import build_database
+    from infratracker.serve.site import write_site_files
 
     layout = Layout(REPO_ROOT)
     build_database(layout)

@@ -16,13 +16,15 @@ import pandera.pandas as pa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from infratracker import engine, reference, registry
-from infratracker.engine import _describe
-from infratracker.extracts import file_problems
-from infratracker.frames import PANDAS_DTYPES, parse_cell
-from infratracker.paths import Layout
-from infratracker.problems import Problem
-from infratracker.schemas import pandera_schema
+from infratracker.check import engine
+from infratracker.check.engine import _describe
+from infratracker.check.schemas import pandera_schema
+from infratracker.core import reference
+from infratracker.core import registry
+from infratracker.core.cells import PANDAS_DTYPES, parse_cell
+from infratracker.core.paths import Layout
+from infratracker.core.problems import Problem
+from infratracker.core.textfiles import file_problems
 
 CODES = reference.codes_by_list(reference.codelist_rows(Layout.default().reference))
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

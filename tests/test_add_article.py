@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from infratracker import curate
 from infratracker.cli import main
+from infratracker.intake import drafting
 
 TEXT = ("Uzbekistan and the Central Asian countries back the North South Transport Corridor. "
         "President Pezehizyan spoke in Astana about the Abraham Accord.\n")
@@ -59,7 +59,7 @@ def test_input_over_the_size_limit_is_refused_before_it_is_read(checkout, tmp_pa
     assert add(checkout, big) == 1
     took = time.perf_counter() - start
     err = capsys.readouterr().err
-    assert f"big.txt has 52428800 bytes, over the limit of {curate.MAX_CAPTURE_BYTES} bytes" in err
+    assert f"big.txt has 52428800 bytes, over the limit of {drafting.MAX_CAPTURE_BYTES} bytes" in err
     assert files(checkout) == before
     print(f"50 MB input refused in {took:.3f} s")
     assert took < 5
@@ -68,10 +68,10 @@ def test_input_over_the_size_limit_is_refused_before_it_is_read(checkout, tmp_pa
 def test_input_at_the_size_limit_is_archived(checkout, tmp_path):
     at_limit = tmp_path / "long.txt"
     sentence = TEXT.encode()
-    at_limit.write_bytes((sentence * (curate.MAX_CAPTURE_BYTES // len(sentence) + 1))[:curate.MAX_CAPTURE_BYTES])
+    at_limit.write_bytes((sentence * (drafting.MAX_CAPTURE_BYTES // len(sentence) + 1))[:drafting.MAX_CAPTURE_BYTES])
     start = time.perf_counter()
     assert add(checkout, at_limit) == 0
-    print(f"input at the limit ({curate.MAX_CAPTURE_BYTES} bytes) archived and drafted in "
+    print(f"input at the limit ({drafting.MAX_CAPTURE_BYTES} bytes) archived and drafted in "
           f"{time.perf_counter() - start:.1f} s")
 
 
@@ -97,10 +97,10 @@ def test_rerun_after_a_crash_between_archive_and_extract_completes(checkout, tmp
             raise KeyboardInterrupt("simulated crash between archive and extract")
         return real_link(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(curate.os, "link", crash_after_first)
+    monkeypatch.setattr(drafting.os, "link", crash_after_first)
     with pytest.raises(KeyboardInterrupt):
         add(checkout, article)
-    monkeypatch.setattr(curate.os, "link", real_link)
+    monkeypatch.setattr(drafting.os, "link", real_link)
     assert (checkout.archive / f"{SID}.txt").read_bytes() == article.read_bytes()
     assert not (checkout.extracts / f"{SID}.yaml").exists()
     # validate names the archive no extract names...
@@ -170,16 +170,16 @@ def test_every_message_is_true_when_a_write_fails(checkout, tmp_path, capsys, mo
         return link
 
     before = files(checkout)
-    monkeypatch.setattr(curate.os, "link", no_space_on(1))
+    monkeypatch.setattr(drafting.os, "link", no_space_on(1))
     assert add(checkout, article) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "nothing was archived" in err and files(checkout) == before
     calls.clear()
-    monkeypatch.setattr(curate.os, "link", no_space_on(2))
+    monkeypatch.setattr(drafting.os, "link", no_space_on(2))
     assert add(checkout, article) == 1
     err = capsys.readouterr().err
     assert f"archived archive/{SID}.txt but could not write extracts/{SID}.yaml" in err
     assert "nothing was archived" not in err and "Traceback" not in err
-    monkeypatch.setattr(curate.os, "link", real_link)
+    monkeypatch.setattr(drafting.os, "link", real_link)
     assert add(checkout, article) == 0
     assert [p.name for p in (checkout.build / "add-article").iterdir()] == []

@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from infratracker.site import make_app
+from infratracker.serve.site import make_app
 
 
 @pytest.fixture(scope="module")

@@ -4,23 +4,24 @@ import json
 
 from conftest import snapshot
 
-from infratracker import bench, sources
+from infratracker.bench import run
 from infratracker.cli import main
+from infratracker.core import captures
 
 EXTRACT = "extracts/seetao-2025-12-16-yiha-summit.yaml"
 
 
 def test_synthetic_articles_are_deterministic_and_their_quotes_occur():
-    text, doc = bench.article(7, 10)
-    assert bench.article(7, 10) == (text, doc)
-    body = sources.normalise(text)
+    text, doc = run.article(7, 10)
+    assert run.article(7, 10) == (text, doc)
+    body = captures.normalise(text)
     quotes = [e["quote"] for section in ("projects", "agreements", "countries", "people")
               for rec in doc[section] for e in rec.get("evidence", [])]
-    assert len(quotes) > 40 and all(sources.normalise(q) in body for q in quotes)
+    assert len(quotes) > 40 and all(captures.normalise(q) in body for q in quotes)
 
 
 def test_bench_smoke_run(tmp_path):
-    results = bench.run_bench([3], tmp_path, serve_seconds=0.5, quiet=True)
+    results = run.run_bench([3], tmp_path, serve_seconds=0.5, quiet=True)
     (size,) = results["sizes"]
     assert size["full_build"]["returncode"] == 0
     assert size["rows"]["projects"] == 30 and size["rows"]["citations"] > 250

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infratracker.paths import REPO_ROOT
-from infratracker.serving import free_port, wait_until_up
+from infratracker.core.paths import REPO_ROOT
+from infratracker.serve.loopback import free_port, wait_until_up
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

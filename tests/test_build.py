@@ -3,9 +3,11 @@ import io
 
 from conftest import copy_checkout, snapshot
 
-from infratracker import build, registry, sources
 from infratracker.cli import main
-from infratracker.reference import load_yaml
+from infratracker.core import captures
+from infratracker.core import registry
+from infratracker.core.reference import load_yaml
+from infratracker.publish import build
 
 
 def rows(layout, table):
@@ -88,20 +90,20 @@ def test_every_quote_occurs_in_its_archived_source(repo):
     bodies = {}
     for sid, s in srcs.items():
         raw = (repo.root / s["archive_path"]).read_bytes()
-        assert sources.sha256(raw) == s["sha256"]
-        bodies[sid] = sources.normalise(sources.derive_body(raw.decode("utf-8"),
-                                                            sources.BodyRule.from_spec(rules[s["body_rule"]])))
+        assert captures.sha256(raw) == s["sha256"]
+        bodies[sid] = captures.normalise(captures.derive_body(raw.decode("utf-8"),
+                                                            captures.BodyRule.from_spec(rules[s["body_rule"]])))
     cits = rows(repo, "citations")
     assert len(cits) > 50
     for c in cits:
         assert len(c["quote"]) <= 300
-        assert sources.normalise(c["quote"]) in bodies[c["source_id"]], c["citation_id"]
+        assert captures.normalise(c["quote"]) in bodies[c["source_id"]], c["citation_id"]
 
 
 def test_body_drops_site_furniture(repo):
     raw = (repo.archive / "seetao-2025-12-16-yiha-summit.txt").read_text(encoding="utf-8")
-    rule = sources.BodyRule.from_spec(load_yaml(repo.reference / "publishers.yaml")["seetao"])
-    body = sources.derive_body(raw, rule)
+    rule = captures.BodyRule.from_spec(load_yaml(repo.reference / "publishers.yaml")["seetao"])
+    body = captures.derive_body(raw, rule)
     assert body.startswith("The Yiha Summit deepens economic ties")
     assert body.endswith("direction and depth of regional cooperation.")
     for furniture in ("Related articles", "Retrieve password", "Reading this article requires", "Editor/"):

@@ -6,10 +6,11 @@ import json
 
 import yaml
 
-import infratracker
-from infratracker import curate, sources
+from infratracker.assemble.release import changelog, manifests
 from infratracker.cli import main
-from infratracker.release import changelog, manifests
+from infratracker.core import captures
+from infratracker.intake import drafting
+import infratracker
 
 KNOWN = ("Uzbekistan and the Central Asian countries back the North South Transport Corridor. "
          "President Pezehizyan spoke in Astana about the Abraham Accord.")
@@ -28,7 +29,7 @@ def write_source(layout, source_id, text, published, body, encoding="utf-8", lan
     doc = {"source": {"id": source_id, "publisher": "Test Wire", "title": f"Test {source_id}",
                       "published_date": published, "language": language, "machine_translation": False,
                       "archive_path": f"archive/{source_id}.txt", "encoding": encoding,
-                      "sha256": sources.sha256(data), "body_rule": "plain"}}
+                      "sha256": captures.sha256(data), "body_rule": "plain"}}
     doc.update(body)
     (layout.extracts / f"{source_id}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
                                                        encoding="utf-8")
@@ -40,7 +41,7 @@ def build(layout, capsys=None):
 
 
 def test_detects_every_kind_of_candidate(checkout):
-    found = curate.detect(KNOWN + "\n" + NEW, curate.build_lexicon(checkout))
+    found = drafting.detect(KNOWN + "\n" + NEW, drafting.build_lexicon(checkout))
     ids = {section: [e["id"] for e in found.get(section, [])] for section in
            ("countries", "blocs", "projects", "agreements", "people", "places")}
     assert ids == {"countries": ["UZB"], "blocs": ["central-asian-countries"], "projects": ["instc"],
@@ -67,7 +68,7 @@ def test_add_article_archives_and_drafts(checkout, tmp_path, capsys):
     sid = "test-wire-2026-03-13-rail-news"
     assert (checkout.archive / f"{sid}.html").read_bytes() == article.read_bytes()
     draft = yaml.safe_load((checkout.extracts / f"{sid}.yaml").read_text(encoding="utf-8"))
-    assert draft["source"]["sha256"] == sources.sha256(article.read_bytes())
+    assert draft["source"]["sha256"] == captures.sha256(article.read_bytes())
     assert draft["source"]["body_rule"] == "html" and draft["source"]["title"] == "Rail news"
     assert [e["id"] for e in draft["projects"]] == ["instc"]
     # the build refuses the draft until the curator has sorted it...

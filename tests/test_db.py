@@ -3,9 +3,9 @@ import sqlite3
 
 import pytest
 
-from infratracker import registry
-from infratracker.db import build_database
-from infratracker.problems import ProblemsFound
+from infratracker.core import registry
+from infratracker.core.problems import ProblemsFound
+from infratracker.publish.database import build_database
 
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
 
@@ -91,7 +91,7 @@ def test_full_disk_gives_a_message_and_keeps_the_old_database(checkout, monkeypa
     """A real SQLITE_FULL: the new database may not grow past a few pages, as on a full disk."""
     import sqlite_utils
 
-    from infratracker import db as dbmod
+    from infratracker.publish import database
     from infratracker.cli import main
 
     assert main(["--root", str(checkout.root), "db"]) == 0
@@ -103,7 +103,7 @@ def test_full_disk_gives_a_message_and_keeps_the_old_database(checkout, monkeypa
             super().__init__(*args, **kwargs)
             self.conn.execute("pragma max_page_count = 20")
 
-    monkeypatch.setattr(dbmod.sqlite_utils, "Database", FullDisk)
+    monkeypatch.setattr(database.sqlite_utils, "Database", FullDisk)
     assert main(["--root", str(checkout.root), "db"]) == 1
     err = capsys.readouterr().err
     assert "database or disk is full" in err and "build/infratracker.db is unchanged" in err, err

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from support import (CODES, SETTINGS, engine_check, mutate_rows, oracle_check, oracle_read_csv,
                      oracle_typed_frame, rows_of, sql_value)
 
-from infratracker import registry
-from infratracker.csvio import canonical_size, read_strings, render_csv, write_csv, write_csv_rows
-from infratracker.frames import format_cell
-from infratracker.package import Package, check
-from infratracker.schemas import FORMULA_SAFE, python_pattern
+from infratracker.check.package import Package, check
+from infratracker.check.schemas import FORMULA_SAFE, python_pattern
+from infratracker.core import registry
+from infratracker.core.cells import format_cell
+from infratracker.core.csvio import canonical_size, read_strings, render_csv, write_csv, write_csv_rows
 
 RESOURCES = [r for r in registry.RESOURCES if r.name != "codelists"]
 

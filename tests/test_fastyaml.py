@@ -10,7 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infratracker import assemble, fastyaml
+from infratracker.assemble import merge
+from infratracker.core import fingerprint
+from infratracker.extracts import yaml_loader
 
 
 def same(a, b) -> bool:
@@ -31,7 +33,7 @@ def test_every_committed_extract_loads_as_safe_load_does(repo):
     assert paths
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        doc, refused = fastyaml.load_checked(text)
+        doc, refused = yaml_loader.load_checked(text)
         assert refused == [] and same(doc, yaml.safe_load(text)), path
 
 
@@ -77,7 +79,7 @@ def test_generated_documents_load_as_safe_load_does_or_are_refused_for_a_documen
     except Exception as exc:  # noqa: BLE001 (any failure of the reference loader)
         expected, error = None, exc
     try:
-        doc, refused = fastyaml.load_checked(text)
+        doc, refused = yaml_loader.load_checked(text)
     except yaml.YAMLError:
         assert error is not None, text  # not YAML to either loader
         return
@@ -98,36 +100,36 @@ def test_generated_documents_load_as_safe_load_does_or_are_refused_for_a_documen
 
 def test_documents_without_aliases_or_duplicates_are_never_refused():
     text = "a: [1, 2.5, NO, 2025-12-16, !!str 5, {b: c}]\nb: !!set {x, y}\nc: !!binary aGVsbG8=\n"
-    doc, refused = fastyaml.load_checked(text)
+    doc, refused = yaml_loader.load_checked(text)
     assert refused == [] and same(doc, yaml.safe_load(text))
 
 
 def test_cache_key_covers_every_module_and_the_reference_data(tmp_path, repo):
-    """A change to any module (fastyaml.py included) or reference file gives every extract a new
+    """A change to any module (the YAML loader included) or reference file gives every extract a new
     cache entry, on real copies of the package and the reference data."""
     pkg = tmp_path / "infratracker"
-    shutil.copytree(assemble.Path(assemble.__file__).parent, pkg,
+    shutil.copytree(fingerprint.PACKAGE, pkg,
                     ignore=shutil.ignore_patterns("__pycache__"))
     ref = tmp_path / "reference"
     shutil.copytree(repo.reference, ref)
-    before = assemble.code_digest(pkg, ref)
-    assert before == assemble.code_digest(pkg, ref)
+    before = fingerprint.code_digest(pkg, ref)
+    assert before == fingerprint.code_digest(pkg, ref)
     for changed in [*sorted(pkg.rglob("*.py")), *sorted(ref.glob("*"))]:
         original = changed.read_bytes()
         changed.write_bytes(original + b"\n# changed\n")
-        assert assemble.code_digest(pkg, ref) != before, changed.name
+        assert fingerprint.code_digest(pkg, ref) != before, changed.name
         changed.write_bytes(original)
-    assert assemble.code_digest(pkg, ref) == before
+    assert fingerprint.code_digest(pkg, ref) == before
 
 
-def test_changing_fastyaml_invalidates_the_extract_cache(tmp_path):
-    """End to end: a build with a copied package fills the cache; after fastyaml.py changes, the
+def test_changing_the_yaml_loader_invalidates_the_extract_cache(tmp_path):
+    """End to end: a build with a copied package fills the cache; after the YAML loader changes, the
     next build's cache keys are all new."""
     from conftest import copy_checkout
 
     layout = copy_checkout(tmp_path / "repo")
     src = tmp_path / "src"
-    shutil.copytree(assemble.Path(assemble.__file__).parent, src / "infratracker",
+    shutil.copytree(fingerprint.PACKAGE, src / "infratracker",
                     ignore=shutil.ignore_patterns("__pycache__"))
     cmd = [sys.executable, "-m", "infratracker.cli", "--root", str(layout.root), "build", "--full"]
     env = {"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"}
@@ -135,7 +137,7 @@ def test_changing_fastyaml_invalidates_the_extract_cache(tmp_path):
     cache = layout.build / "cache" / "extracts"
     first = {p.name for p in cache.glob("*.pickle")}
     assert first
-    fast = src / "infratracker" / "fastyaml.py"
+    fast = src / "infratracker" / "extracts" / "yaml_loader.py"
     fast.write_text(fast.read_text() + "\n# a change to the loader\n")
     assert subprocess.run(cmd, env=env, capture_output=True).returncode == 0
     second = {p.name for p in cache.glob("*.pickle")}

@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import build_refused
 
-from infratracker.extracts import parse_extract
+from infratracker.extracts.parse import parse_extract
 
 EXTRACT = "extracts/seetao-2025-12-16-yiha-summit.yaml"
 SID = "seetao-2025-12-16-yiha-summit"
@@ -92,7 +92,7 @@ def test_alias_bomb_is_refused_in_bounded_time_and_memory(repo):
     text = (repo.root / EXTRACT).read_text(encoding="utf-8") + BOMB
     code = (
         "import resource, sys, time\n"
-        "from infratracker.extracts import parse_extract\n"
+        "from infratracker.extracts.parse import parse_extract\n"
         "text = sys.stdin.read()\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "start = time.perf_counter()\n"

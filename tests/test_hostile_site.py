@@ -14,12 +14,12 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import DEFAULT_PLUGINS, pm
 
-import infratracker.datasette_plugin as plugin
-from infratracker.datasette_plugin import requests as site_requests
-from infratracker.datasette_plugin.response_cache import MAX_BYTES, ResponseCache
-from infratracker.datasette_plugin.sqlite_guard import RESULT_BYTES
-from infratracker.paths import Layout
-from infratracker.site import make_app
+from infratracker.core.paths import Layout
+from infratracker.serve.datasette_plugin import requests as site_requests
+from infratracker.serve.datasette_plugin.response_cache import MAX_BYTES, ResponseCache
+from infratracker.serve.datasette_plugin.sqlite_guard import RESULT_BYTES
+from infratracker.serve.site import make_app
+import infratracker.serve.datasette_plugin as plugin
 
 
 @pytest.fixture(scope="module")
@@ -314,7 +314,7 @@ def test_a_signed_in_page_is_never_served_to_anonymous_visitors(site_built):
 
 
 def test_a_writable_database_is_never_answered_from_the_cache(other_database, site_built):
-    from infratracker.site import metadata
+    from infratracker.serve.site import metadata
 
     ds = Datasette([str(other_database)], metadata=metadata(site_built))
     assert plugin.enabled(ds)
@@ -373,7 +373,7 @@ def test_datasette_internals_we_rely_on(site_built):
     assert db.is_mutable is False and db.path == str(site_built.database)
     # Datasette sets its sqlite3.Row factory before prepare_connection, which replaces it.
     conn = db.connect()
-    from infratracker.datasette_plugin.sqlite_guard import capped_row
+    from infratracker.serve.datasette_plugin.sqlite_guard import capped_row
 
     assert conn.row_factory is not capped_row  # connect() alone runs no plugin hook
     assert asyncio.run(db.execute_fn(lambda c: c.row_factory)) is capped_row

@@ -5,13 +5,14 @@ import shutil
 import pytest
 import yaml
 
-from infratracker import incremental, sources
-from infratracker.bench import DUMPER, Progress, add_article_files, article, write_corpus
-from infratracker.build import build_and_publish
-from infratracker.paths import Layout
-from infratracker.problems import ProblemsFound
+from infratracker.bench.run import DUMPER, Progress, add_article_files, article, write_corpus
+from infratracker.core import captures
+from infratracker.core.paths import Layout
+from infratracker.core.problems import ProblemsFound
+from infratracker.publish import incremental
+from infratracker.publish.build import build_and_publish
 
-PUBLISHED = ["datapackage.json", "README.md", "schemas", "data"]
+PUBLISHED = ["datapackage.json", "docs/data-dictionary.md", "schemas", "data"]
 
 
 def published(layout: Layout) -> dict[str, bytes]:
@@ -48,7 +49,7 @@ def write_article(layout: Layout, i: int, n: int, edit=None) -> None:
         edit(doc, say)
     data = (text + " ".join(extra) + "\n").encode("utf-8")
     (layout.archive / f"bench-wire-{i:06d}.txt").write_bytes(data)
-    doc["source"]["sha256"] = sources.sha256(data)
+    doc["source"]["sha256"] = captures.sha256(data)
     (layout.extracts / f"bench-wire-{i:06d}.yaml").write_text(
         yaml.dump(doc, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
 

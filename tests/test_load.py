@@ -7,10 +7,10 @@ import threading
 import pandas as pd
 import pytest
 
+from infratracker.check.package import validate_package
+from infratracker.core import registry
+from infratracker.core.problems import ProblemsFound
 import infratracker
-from infratracker import registry
-from infratracker.package import validate_package
-from infratracker.problems import ProblemsFound
 
 
 def test_load_returns_every_table_typed():
@@ -30,7 +30,7 @@ def test_load_returns_every_table_typed():
 
 def test_load_one_table_matches_csv():
     prj = infratracker.load("projects")
-    raw = pd.read_csv(infratracker.paths.REPO_ROOT / "data/projects.csv", dtype=str, keep_default_na=False)
+    raw = pd.read_csv(infratracker.core.paths.REPO_ROOT / "data/projects.csv", dtype=str, keep_default_na=False)
     assert list(prj["project_id"]) == list(raw["project_id"])
     assert prj.loc[prj.project_id == "instc", "name"].item() == "International North–South Transport Corridor"
 

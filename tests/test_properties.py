@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support import SETTINGS, engine_check, mutate_rows, rows_of, sql_value
 
-from infratracker import registry
-from infratracker.csvio import write_csv
-from infratracker.db import create_tables, load_rows
+from infratracker.core import registry
+from infratracker.core.csvio import write_csv
+from infratracker.publish.database import create_tables, load_rows
 
 RESOURCES = [r for r in registry.RESOURCES if r.name != "codelists"]
 

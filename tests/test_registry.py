@@ -4,8 +4,11 @@ import json
 import pandera.pandas as pa
 import pytest
 
-from infratracker import descriptor, docs, reference, registry
-from infratracker.schemas import pandera_schema
+from infratracker.check.schemas import pandera_schema
+from infratracker.core import reference
+from infratracker.core import registry
+from infratracker.publish import descriptor
+from infratracker.publish import dictionary
 
 RESOURCES = registry.RESOURCES
 FIELDS = [(r.name, f.name) for r in RESOURCES for f in r.fields]
@@ -13,7 +16,7 @@ FIELDS = [(r.name, f.name) for r in RESOURCES for f in r.fields]
 
 @pytest.fixture(scope="module")
 def codes(repo=None):
-    from infratracker.paths import Layout
+    from infratracker.core.paths import Layout
     return reference.codes_by_list(reference.codelist_rows(Layout.default().reference))
 
 
@@ -60,14 +63,14 @@ def test_pandera_yaml_agrees_with_registry(repo, codes):
         assert list(loaded.columns) == res.field_names
 
 
-def test_readme_dictionary_agrees_with_registry(repo):
-    readme = repo.readme.read_text(encoding="utf-8")
+def test_data_dictionary_agrees_with_registry(repo):
+    page = repo.dictionary.read_text(encoding="utf-8")
     rows = reference.codelist_rows(repo.reference)
-    assert docs.BEGIN + "\n" + docs.data_dictionary(rows) + docs.END in readme
+    assert page == dictionary.page(rows)
     for res in RESOURCES:
-        assert f"### `{res.name}`" in readme
+        assert f"### `{res.name}`" in page
         for f in res.fields:
-            assert f"| `{f.name}` |" in readme
+            assert f"| `{f.name}` |" in page
 
 
 def test_csv_headers_agree_with_registry(repo):

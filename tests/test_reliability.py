@@ -13,8 +13,10 @@ import pytest
 import yaml
 from conftest import build_refused, copy_checkout, snapshot
 
-from infratracker import build, csvio, registry
 from infratracker.cli import main
+from infratracker.core import csvio
+from infratracker.core import registry
+from infratracker.publish import build
 
 EXTRACT = "extracts/seetao-2025-12-16-yiha-summit.yaml"
 

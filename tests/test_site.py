@@ -1,14 +1,15 @@
 """The Datasette site, through Datasette's own test client."""
 import asyncio
+import json
 import re
 import io
 
 import pandas as pd
 import pytest
 
-from infratracker import registry
-from infratracker.site import CANNED_QUERIES, make_app, metadata
-from infratracker.views import VIEWS
+from infratracker.core import registry
+from infratracker.publish.views import VIEWS
+from infratracker.serve.site import CANNED_QUERIES, make_app, metadata
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +97,9 @@ def test_metadata_describes_every_column_from_the_registry(site_built):
 
 
 def test_script_payload_in_a_cell_comes_back_escaped(checkout):
-    from infratracker.build import build_and_publish
-    from infratracker.db import build_database
-    from infratracker.site import write_site_files
+    from infratracker.publish.build import build_and_publish
+    from infratracker.publish.database import build_database
+    from infratracker.serve.site import write_site_files
 
     path = checkout.root / "extracts/seetao-2025-12-16-yiha-summit.yaml"
     text = path.read_text(encoding="utf-8")
@@ -125,7 +126,7 @@ def test_memoized_permission_checks_give_datasette_s_own_answers(site_built):
 
 
 def test_response_cache_is_bounded_and_keyed_by_url():
-    from infratracker.datasette_plugin.response_cache import OVERHEAD, ResponseCache
+    from infratracker.serve.datasette_plugin.response_cache import OVERHEAD, ResponseCache
 
     json_ok = {"status": 200, "headers": [(b"content-type", b"application/json")]}
     scope = {"method": "GET", "path": "/a", "raw_path": b"/a", "query_string": b"x=1", "headers": []}
@@ -155,3 +156,26 @@ def test_cached_pages_are_byte_identical(site_built):
     fresh = asyncio.run(app.client.get("/infratracker/projects?_facet=sector", cookies={"a": "b"}))  # not cached
     timing = re.compile(rb"Queries took [0-9.]+ms")
     assert timing.sub(b"", fresh.content) == timing.sub(b"", first.content)
+
+
+def test_infratracker_serve_starts_the_site_and_version_is_printed(site_built):
+    import subprocess
+    import sys
+    import urllib.request
+
+    from infratracker import __version__
+    from infratracker.serve.loopback import free_port, wait_until_up
+
+    out = subprocess.run([sys.executable, "-m", "infratracker.cli", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == f"infratracker {__version__}"
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(site_built.root), "serve",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_until_up(base, 30)
+        with urllib.request.urlopen(base + "/infratracker/projects.json?_shape=array") as r:
+            assert {p["project_id"] for p in json.loads(r.read())} >= {"instc"}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

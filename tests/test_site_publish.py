@@ -63,7 +63,7 @@ def test_full_disk_message_is_true(tmp_path, monkeypatch, capsys):
     import errno
     import os
 
-    from infratracker import build
+    from infratracker.publish import build
 
     layout, old = old_site_then_new_data(tmp_path)
 
@@ -120,8 +120,8 @@ def test_interrupted_site_swap_is_finished_by_the_next_run(tmp_path, monkeypatch
 
     import pytest
 
-    from infratracker import build
-    from infratracker.site import write_site_files
+    from infratracker.publish import build
+    from infratracker.serve.site import write_site_files
 
     layout, old = old_site_then_new_data(tmp_path)
     real_replace = os.replace

@@ -6,7 +6,7 @@
     infratracker.load(path="https://example.org/infratracker/datapackage.json")
     infratracker.status_as_of("instc", "2025-06-30")
 """
-from .package import load, status_as_of
+from infratracker.loading.api import load, status_as_of
 
 __all__ = ["load", "status_as_of"]
 __version__ = "0.1.0"

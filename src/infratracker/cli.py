@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from .paths import Layout
-from .problems import ProblemsFound
+from infratracker import __version__
+from infratracker.core.paths import Layout
+from infratracker.core.problems import ProblemsFound
 
 EXIT_PROBLEMS, EXIT_LOCKED = 1, 3
 
@@ -24,7 +26,7 @@ def _layout(args: argparse.Namespace) -> Layout:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_and_publish
+    from infratracker.publish.build import build_and_publish
 
     layout = _layout(args)
     built, changed = build_and_publish(layout, incremental_ok=not args.full)
@@ -39,8 +41,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import build
-    from .package import validate_package
+    from infratracker.publish.build import build
+    from infratracker.check.package import validate_package
 
     if args.package:
         checked = validate_package(args.package)
@@ -50,7 +52,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if (layout.build / "publish-journal.json").exists():
         print("a publish was interrupted: run `infratracker build` to finish it", file=sys.stderr)
         return EXIT_PROBLEMS
-    from .assemble import archive_problems
+    from infratracker.assemble.merge import archive_problems
 
     orphans = archive_problems(layout)
     try:
@@ -71,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from .db import build_database
+    from infratracker.publish.database import build_database
 
     layout = _layout(args)
     args.unchanged = f"{args.output or layout.rel(layout.database)} is unchanged"
@@ -81,7 +83,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from .site import write_site_files
+    from infratracker.serve.site import write_site_files
 
     layout = _layout(args)
     changed = write_site_files(layout)
@@ -91,7 +93,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_add_article(args: argparse.Namespace) -> int:
-    from .curate import add_article
+    from infratracker.intake.drafting import add_article
 
     layout = _layout(args)
     source_id, archive, extract = add_article(
@@ -106,7 +108,7 @@ def cmd_add_article(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from .release import release
+    from infratracker.assemble.release import release
 
     layout = _layout(args)
     version, changes = release(layout, dt.date.fromisoformat(args.date) if args.date else None)
@@ -116,7 +118,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import markdown, run_bench
+    from infratracker.bench.run import markdown, run_bench
 
     layout = _layout(args)
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -132,13 +134,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infratracker", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", help="repository root (default: the checkout this package lives in)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     fmt = argparse.RawDescriptionHelpFormatter
 
     b = sub.add_parser("build", formatter_class=fmt,
                        help="validate every extract and publish data/, datapackage.json, schemas/",
                        description="Turn extracts/*.yaml into data/*.csv, datapackage.json, schemas/ and "
-                       "the README data dictionary. Writes nothing unless everything validates. When the only "
+                       "the data dictionary (docs/data-dictionary.md). Writes nothing unless everything validates. When the only "
                        "change since the last build is new extract files, only what they touch is redone "
                        "(the state is in build/state/); --full redoes everything.",
                        epilog="example:\n  infratracker build\n  infratracker build --full\n"
@@ -172,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
                        "data), and the dates, amounts and lengths it states, each with its sentence as the "
                        "evidence quote. The same article twice (checksum or URL) is refused, and so is FILE if it is "
                        "not a regular file (a symbolic link, a FIFO, a device) or has over 2 MiB "
-                       "(curate.MAX_CAPTURE_BYTES). Killed midway, the same command completes it.",
+                       "(intake/drafting.py: MAX_CAPTURE_BYTES). Killed midway, the same command completes it.",
                        epilog="example:\n  infratracker add-article ~/captures/rail.html --publisher Seetao "
                        "--published 2026-01-05 --url https://example.org/a/123\n"
                        "  infratracker add-article kazinform.txt --language ru --encoding cp1251")
@@ -215,12 +218,29 @@ def parser() -> argparse.ArgumentParser:
                        "the Parquet and package downloads under build/downloads/.",
                        epilog="example:\n  infratracker site")
     s.set_defaults(func=cmd_site)
+
+    sv = sub.add_parser("serve", formatter_class=fmt, help="serve the database read-only with Datasette",
+                        description="Serve build/infratracker.db read-only with Datasette, with the site's "
+                        "metadata, settings, downloads and hardening plugin (what `make serve` runs after "
+                        "build, db and site). Visitors' Host must be loopback, the address served on, or a "
+                        "name in $INFRATRACKER_ALLOWED_HOSTS.",
+                        epilog="examples:\n  infratracker serve\n  infratracker serve --port 8123\n"
+                        "  INFRATRACKER_ALLOWED_HOSTS=data.example.org infratracker serve --host 0.0.0.0")
+    sv.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to bind (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8001")), help="port (default 8001)")
+    sv.set_defaults(func=cmd_serve)
     return p
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from infratracker.serve.server import serve
+
+    return serve(_layout(args), args.host, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
-    from .build import BuildLocked, PublishInterrupted
-    from .curate import CurationError
+    from infratracker.publish.build import BuildLocked, PublishInterrupted
+    from infratracker.intake.drafting import CurationError
 
     args = parser().parse_args(argv)
     try:

@@ -1,0 +1,1 @@
+"""Stage 2, assemble: merging every source's rows into records, derived values, removals and releases."""

@@ -1,0 +1,1 @@
+"""Tools: the benchmark (`infratracker bench`) and its stage-by-stage runner."""

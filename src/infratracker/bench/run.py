@@ -1,0 +1,384 @@
+"""`infratracker bench`: a deterministic synthetic corpus shaped like the real data, the real
+pipeline run on it stage by stage, and the tools a user would otherwise use, in the same run.
+
+Every stage and baseline runs in its own process, so its wall time and peak memory (the
+child's maximum resident set, from wait4) are its own. Results go to build/bench/results.json
+and build/bench/results.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infratracker.core import captures
+from infratracker.core import registry
+from infratracker.core.paths import REPO_ROOT, Layout
+from infratracker.serve.loopback import free_port, wait_until_up
+
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+COUNTRIES = ["KAZ", "IRN", "TKM", "UZB", "KGZ", "TJK", "RUS", "CHN", "TUR", "AZE", "GEO", "ARM", "IND", "PAK",
+             "AFG", "MNG", "UKR", "BLR", "POL", "DEU", "ITA", "GRC", "EGY", "SAU", "ARE", "OMN", "QAT", "IRQ",
+             "SYR", "JOR", "ISR", "LBN", "KWT", "BHR", "YEM", "ETH", "KEN", "TZA", "NGA", "ZAF", "NAM", "BRA"]
+KINDS = [("railway", "transport.rail"), ("road", "transport.road"), ("port", "transport.water"),
+         ("pipeline", "energy"), ("corridor", "transport"), ("logistics_route", "transport"),
+         ("cultural_site", "cultureSportsAndRecreation")]
+WORDS = ["north", "south", "east", "west", "caspian", "steppe", "silk", "amber", "desert", "river", "gulf",
+         "mountain", "valley", "coastal", "trans", "central", "lake", "delta", "plateau", "harbour"]
+STATUSES = ["identification", "preparation", "implementation", "completion", "maintenance"]
+ROLES = ["host", "transit", "partner", "funder", "promoter"]
+PROJECTS_PER_ARTICLE = 10
+
+
+def _project_name(i: int) -> str:
+    rng = random.Random(i)
+    kind, _sector = KINDS[i % len(KINDS)]
+    return f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {kind.replace('_', ' ')} {i}"
+
+
+def article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
+    """Article i: its text and its extract. Pure and deterministic."""
+    rng = random.Random(1000003 * i + 7)
+    sentences: list[str] = []
+
+    def say(text: str) -> str:
+        sentences.append(text)
+        return text
+
+    sid = f"bench-wire-{i:06d}"
+    published = (dt.date(2020, 1, 1) + dt.timedelta(days=i % 2000)).isoformat()
+    countries = rng.sample(COUNTRIES, 3)
+    doc: dict[str, Any] = {"source": {
+        "id": sid, "publisher": "Bench Wire", "title": f"Bench article {i}", "published_date": published,
+        "language": "en", "machine_translation": False, "archive_path": f"archive/{sid}.txt",
+        "encoding": "utf-8", "body_rule": "plain"}}
+    doc["countries"] = [{"id": c, "evidence": [{"quote": say(f"Officials of {c} spoke in article {i}.")}]}
+                        for c in countries]
+    doc["people"] = [{"id": f"person-{i}", "name": f"Minister Number {i}", "country_id": countries[0],
+                      "position": "Minister of Transport",
+                      "evidence": [{"quote": say(f"Minister Number {i} of {countries[0]} announced the plans.")}]}]
+    projects = []
+    first = i * PROJECTS_PER_ARTICLE
+    for p in range(first, first + PROJECTS_PER_ARTICLE):
+        kind, sector = KINDS[p % len(KINDS)]
+        name = _project_name(p)
+        entry: dict[str, Any] = {
+            "id": f"prj-{p}", "name": name, "project_type": kind, "sector": sector,
+            "description": f"A {kind.replace('_', ' ')} linking {countries[0]} and {countries[1]}.",
+            "aliases": [f"{name} line"],
+            "evidence": [{"quote": say(f"The {name} was discussed in article {i}.")},
+                         {"quote": say(f"The {name} links {countries[0]} and {countries[1]}."), "field": "description"},
+                         {"quote": say(f"It is a {kind.replace('_', ' ')}, numbered {p}."), "field": "project_type"},
+                         {"quote": say(f"Its sector code is {sector} for project {p}."), "field": "sector"}],
+            "countries": [{"country_id": c, "role": ROLES[(p + k) % len(ROLES)],
+                           "quote": say(f"{c} takes part in project {p} as {ROLES[(p + k) % len(ROLES)]}.")}
+                          for k, c in enumerate(countries[: 2 + p % 2])],
+            "status_events": [{"status": STATUSES[p % len(STATUSES)],
+                               "quote": say(f"Project {p} is now at the {STATUSES[p % len(STATUSES)]} stage.")}],
+        }
+        if p % 3 == 0:
+            entry["length_km"] = float(100 + p % 900)
+            entry["evidence"].append({"quote": say(f"Project {p} is {100 + p % 900} km long."), "field": "length_km"})
+        projects.append(entry)
+    for k, old in enumerate(rng.sample(range(first), 2) if i else []):  # later articles return to earlier projects
+        projects.append({"id": f"prj-{old}", "evidence": [{"quote": say(f"Article {i} returns to project {old} ({k}).")}]})
+    doc["projects"] = projects
+    agreements = []
+    for a in range(2):
+        aid = f"agr-{i}-{a}"
+        parties = [{"country_id": c, "role": "party", "quote": say(f"{c} is a party to agreement {aid}.")}
+                   for c in countries]
+        linked = [{"project_id": f"prj-{first + a * 3 + k}", "quote": say(f"Agreement {aid} covers project {first + a * 3 + k}.")}
+                  for k in range(2)]
+        agreements.append({"id": aid, "name": f"Cooperation memorandum {aid}", "agreement_type": "memorandum",
+                           "status": "signed" if a == 0 else "discussed",
+                           "evidence": [{"quote": say(f"The memorandum {aid} was {'signed' if a == 0 else 'discussed'}.")},
+                                        {"quote": say(f"Agreement {aid} is a memorandum."), "field": "agreement_type"}],
+                           "parties": parties, "projects": linked})
+    doc["agreements"] = agreements
+    if i % 2 == 0:
+        cid = f"constraint-{i}"
+        doc["funding_constraints"] = [{
+            "id": cid, "name": f"Sanctions noted in article {i}", "constraint_type": "sanctions",
+            "affected_country_id": countries[1], "likelihood": "in_effect", "effect": "Limits financing.",
+            "evidence": [{"quote": say(f"Sanctions on {countries[1]} limit financing, says article {i}.")},
+                         {"quote": say(f"Constraint {cid} is in effect."), "field": "likelihood"}],
+            "projects": [{"project_id": f"prj-{first + k}", "quote": say(f"Constraint {cid} affects project {first + k}.")}
+                         for k in range(2)],
+        }]
+    rng.shuffle(sentences)  # quotes are found anywhere in the body, in any order
+    text = f"Bench article {i}\n\n" + "\n".join(" ".join(sentences[j:j + 5]) for j in range(0, len(sentences), 5)) + "\n"
+    return text, doc
+
+
+def write_corpus(target: Path, n_articles: int, progress) -> Layout:
+    if target.exists():
+        shutil.rmtree(target)
+    layout = Layout(target)
+    for sub in ("archive", "extracts", "data", "schemas"):
+        (target / sub).mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "reference", target / "reference")
+    (target / "reference" / "removals.yaml").write_text("{}\n")
+    shutil.copy(REPO_ROOT / "README.md", target / "README.md")
+    for i in range(n_articles):
+        add_article_files(layout, i, n_articles)
+        progress(i + 1, n_articles, "corpus")
+    return layout
+
+
+def add_article_files(layout: Layout, i: int, n_articles: int) -> None:
+    text, doc = article(i, n_articles)
+    data = text.encode("utf-8")
+    (layout.archive / f"bench-wire-{i:06d}.txt").write_bytes(data)
+    doc["source"]["sha256"] = captures.sha256(data)
+    with open(layout.extracts / f"bench-wire-{i:06d}.yaml", "w", encoding="utf-8") as fh:
+        yaml.dump(doc, fh, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=1000)
+
+
+# --- running stages in their own processes -----------------------------------------------
+
+def run_child(cmd: list[str], cwd: Path | None = None) -> dict[str, Any]:
+    """Run a command; wall time and the child's own peak memory (wait4 rusage). Output goes to
+    temporary files, so the child is reaped by wait4 itself, not by communicate()."""
+    import tempfile
+
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    return {"seconds": round(wall, 3), "peak_mib": round(usage.ru_maxrss / 1024, 1), "returncode": proc.returncode,
+            "stdout": stdout[-1500:], "stderr": stderr[-1500:]}
+
+
+PY = sys.executable
+STAGE = [PY, "-m", "infratracker.bench.stages"]
+
+
+def count_rows(layout: Layout) -> dict[str, int]:
+    counts = {}
+    for res in registry.RESOURCES:
+        with open(layout.data / f"{res.name}.csv", "rb") as fh:
+            counts[res.name] = sum(1 for _ in fh) - 1
+    return counts
+
+
+async def _hammer(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    import httpx
+
+    lat: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
+        async def one(k: int) -> None:
+            nonlocal errors
+            j = k
+            while time.monotonic() < stop:
+                start = time.monotonic()
+                r = await http.get(paths[j % len(paths)])
+                j += clients
+                lat.append((time.monotonic() - start) * 1000)
+                if r.status_code != 200:
+                    errors += 1
+        await asyncio.gather(*(one(k) for k in range(clients)))
+    lat.sort()
+    return {"requests": len(lat), "per_second": round(len(lat) / seconds, 1), "errors": errors,
+            "p50_ms": round(lat[len(lat) // 2], 1) if lat else None,
+            "p95_ms": round(lat[int(len(lat) * 0.95)], 1) if lat else None}
+
+
+def serve_and_measure(cmd: list[str], cwd: Path, seconds: float, n_projects: int, by_rowid: bool = False) -> dict[str, Any]:
+    port = free_port()
+    proc = subprocess.Popen([*cmd, str(port)], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_until_up(base, 60):
+            raise RuntimeError(f"server did not start: {' '.join(cmd)}")
+        rng = random.Random(5)
+        facet = "/{db}/projects?_facet=sector&_facet=status&_facet=project_type"  # the HTML page
+        same = [facet]
+        distinct = [facet + f"&sector={s}&_sort=name" for s in ("transport", "transport.rail", "transport.road",
+                                                                 "transport.water", "energy")] + \
+                   [facet + f"&status={s}" for s in STATUSES]
+        # the plain sqlite-utils database has no primary key: its rows are addressed by rowid
+        rows = [f"/{{db}}/projects/{rng.randrange(1, n_projects + 1)}.json" if by_rowid else
+                f"/{{db}}/projects/prj-{rng.randrange(n_projects)}.json" for _ in range(500)]
+        # every URL different: no cache can help (a filter that changes rows and facet counts)
+        unique = [facet + f"&project_id__gt=prj-{rng.randrange(n_projects)}&_u={k}" for k in range(20000)]
+        out = {}
+        for name, paths in (("faceted_html_same_url", same), ("faceted_html_10_urls", distinct),
+                            ("faceted_html_every_url_new", unique), ("row_json", rows)):
+            paths = [p.format(db="infratracker") for p in paths]
+            asyncio.run(_hammer(base, paths[:3], 2, 1.0))  # warm up
+            out[name] = asyncio.run(_hammer(base, paths, 8, seconds))
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+class Progress:
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if self.quiet or (time.monotonic() - self.last < 0.2 and done < total):
+            return
+        self.last = time.monotonic()
+        width = 30
+        filled = int(width * done / max(total, 1))
+        print(f"\r  {what:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+
+def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: float,
+               frictionless: bool) -> dict[str, Any]:
+    progress.say(f"size: {n_articles} articles")
+    start = time.perf_counter()
+    layout = write_corpus(work / f"corpus-{n_articles}", n_articles, progress)
+    res: dict[str, Any] = {"articles": n_articles, "generate_s": round(time.perf_counter() - start, 2)}
+    cli = [PY, "-m", "infratracker.cli", "--root", str(layout.root)]
+
+    def step(name: str, cmd: list[str]) -> dict[str, Any]:
+        progress.say(f"  {name} ...")
+        out = run_child(cmd)
+        if out["returncode"] != 0:
+            progress.say(f"  {name} failed: {out['stderr'][-500:]}")
+        return out
+
+    build = step("full build", [*cli, "build"])
+    res["full_build"] = {k: build[k] for k in ("seconds", "peak_mib", "returncode")}
+    res["rows"] = count_rows(layout)
+    res["rows_total"] = sum(res["rows"].values())
+    st = step("stages", [*STAGE, "stages", str(layout.root)])
+    res["stages"] = {**json.loads(st["stdout"] or "{}"), "peak_mib": st["peak_mib"]}
+    # the median of three runs: a 3-5 s run varies by a second on this VM; frictionless's one
+    # run of 40-50 s averages such noise out by itself
+    runs = sorted((step("validate (ours)", [*cli, "validate", str(layout.descriptor)]) for _ in range(3)),
+                  key=lambda r: r["seconds"])
+    ours = runs[1]
+    res["validate_package_ours"] = {**{k: ours[k] for k in ("seconds", "peak_mib", "returncode")},
+                                    "runs_s": [r["seconds"] for r in runs],
+                                    "returncode": max(r["returncode"] for r in runs)}
+    if frictionless:
+        fl = step("frictionless validate", [str(Path(PY).with_name("frictionless")), "validate", str(layout.descriptor)])
+        res["frictionless_validate"] = {k: fl[k] for k in ("seconds", "peak_mib", "returncode")}
+        res["frictionless_validate"]["valid"] = fl["returncode"] == 0
+        res["validation_speedup"] = round(fl["seconds"] / ours["seconds"], 1)
+    db = step("sqlite load (ours)", [*STAGE, "db", str(layout.root)])
+    res["sqlite_ours"] = {**json.loads(db["stdout"] or "{}"), "peak_mib": db["peak_mib"]}
+    em = step("executemany", [*STAGE, "executemany", str(layout.root)])
+    res["executemany"] = {**json.loads(em["stdout"] or "{}"), "peak_mib": em["peak_mib"]}
+    if res["sqlite_ours"].get("insert_rows_per_s") and res["executemany"].get("rows_per_s"):
+        res["load_ratio_to_executemany"] = round(res["sqlite_ours"]["insert_rows_per_s"] / res["executemany"]["rows_per_s"], 2)
+    plain = layout.build / "plain"
+    plain.mkdir(parents=True, exist_ok=True)
+    su = str(Path(PY).with_name("sqlite-utils"))
+    cmds = " && ".join(f"{su} insert {plain / 'infratracker.db'} {r.name} {layout.data / (r.name + '.csv')} --csv"
+                       for r in registry.RESOURCES)
+    sqlite_utils_cli = step("sqlite-utils insert --csv", ["bash", "-c", cmds])
+    res["sqlite_utils_insert_csv"] = {"seconds": sqlite_utils_cli["seconds"], "peak_mib": sqlite_utils_cli["peak_mib"],
+                                      "rows_per_s": round(res["rows_total"] / sqlite_utils_cli["seconds"])}
+    pr = step("pandas read_csv", [*STAGE, "pandas", str(layout.root)])
+    res["pandas_read_csv"] = {**json.loads(pr["stdout"] or "{}"), "peak_mib": pr["peak_mib"]}
+    if serve_seconds > 0:
+        site = step("site files", [*cli, "site"])
+        res["site_files_s"] = site["seconds"]
+        n_projects = res["rows"]["projects"]
+        progress.say("  serving: ours ...")
+        res["serve_ours"] = serve_and_measure([*STAGE, "serve-ours", str(layout.root)], layout.root, serve_seconds,
+                                              n_projects)
+        progress.say("  serving: datasette defaults ...")
+        res["serve_datasette_defaults"] = serve_and_measure([*STAGE, "serve-default", str(layout.root)], layout.root,
+                                                            serve_seconds, n_projects, by_rowid=True)
+    add_article_files(layout, n_articles, n_articles + 1)
+    rebuild = step("rebuild after one new article", [*cli, "build"])
+    res["rebuild_one_article"] = {k: rebuild[k] for k in ("seconds", "peak_mib", "returncode")}
+    res["rebuild_one_article"]["incremental"] = "incremental:" in rebuild["stdout"]
+    add_article_files(layout, n_articles + 1, n_articles + 2)
+    full = step("full rebuild after another new article (--full, cache warm)", [*cli, "build", "--full"])
+    res["rebuild_one_article_full"] = {k: full[k] for k in ("seconds", "peak_mib", "returncode")}
+    return res
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"Machine: {results['machine']}. Python {results['python']}. Date: {results['date']}.", ""]
+    lines += ["| articles | projects | citations | rows | full build s | build peak MiB | extracts→tables s | "
+              "validation s | CSV+descriptor s | rebuild +1 article s (incremental) | rebuild +1 article s (--full) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results["sizes"]:
+        s = r["stages"]
+        inc = r["rebuild_one_article"]
+        lines.append(f"| {r['articles']} | {r['rows']['projects']} | {r['rows']['citations']} | {r['rows_total']} | "
+                     f"{r['full_build']['seconds']} | {r['full_build']['peak_mib']} | {s.get('extracts_to_tables_s')} | "
+                     f"{s.get('validation_s')} | {s.get('descriptor_and_csv_s')} | {inc['seconds']}"
+                     f"{'' if inc.get('incremental') else ' (full)'} | "
+                     f"{r.get('rebuild_one_article_full', {}).get('seconds', '-')} |")
+    lines += ["", "| articles | validate package: ours s | frictionless validate s | speed-up | SQLite insert rows/s: ours | "
+              "executemany rows/s | ratio | sqlite-utils insert --csv rows/s | pandas read_csv rows/s |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in results["sizes"]:
+        fl = r.get("frictionless_validate", {})
+        lines.append(f"| {r['articles']} | {r['validate_package_ours']['seconds']} | {fl.get('seconds', '-')} | "
+                     f"{r.get('validation_speedup', '-')} | {r['sqlite_ours'].get('insert_rows_per_s')} | "
+                     f"{r['executemany'].get('rows_per_s')} | {r.get('load_ratio_to_executemany')} | "
+                     f"{r['sqlite_utils_insert_csv']['rows_per_s']} | {r['pandas_read_csv'].get('rows_per_s')} |")
+    served = [r for r in results["sizes"] if "serve_ours" in r]
+    if served:
+        lines += ["", "| articles | server | faceted HTML, same URL: req/s, p95 ms | faceted HTML, 10 URLs: req/s, p95 ms | "
+                  "faceted HTML, every URL new: req/s, p95 ms | row JSON: req/s, p95 ms | errors |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in served:
+            for name in ("serve_ours", "serve_datasette_defaults"):
+                m = r[name]
+                errs = sum(m[k]["errors"] for k in m)
+                lines.append(f"| {r['articles']} | {'ours' if name == 'serve_ours' else 'Datasette defaults'} | "
+                             f"{m['faceted_html_same_url']['per_second']}, {m['faceted_html_same_url']['p95_ms']} | "
+                             f"{m['faceted_html_10_urls']['per_second']}, {m['faceted_html_10_urls']['p95_ms']} | "
+                             f"{m['faceted_html_every_url_new']['per_second']}, {m['faceted_html_every_url_new']['p95_ms']} | "
+                             f"{m['row_json']['per_second']}, {m['row_json']['p95_ms']} | {errs} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_bench(sizes: list[int], work: Path, serve_seconds: float = 10, quiet: bool = False,
+              frictionless: bool = True, output: Path | None = None) -> dict[str, Any]:
+    progress = Progress(quiet)
+    work.mkdir(parents=True, exist_ok=True)
+    results = {"machine": f"{os.cpu_count()} cores, {_mem_gib()} GiB, {platform.machine()}, {platform.platform()}",
+               "python": platform.python_version(), "date": dt.date.today().isoformat(), "sizes": []}
+    for n in sizes:
+        results["sizes"].append(bench_size(n, work, progress, serve_seconds if n == max(sizes) else 0, frictionless))
+    out = output or work
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(markdown(results))
+    return results
+
+
+def _mem_gib() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024)
+    except OSError:
+        pass
+    return 0

@@ -1,0 +1,312 @@
+"""Parse curated extract files (YAML) into rows, citations, aliases and corrections.
+
+Pure: `parse_extract(text, file)` reads no other file. The keys an extract may use are the
+curated columns of the registry, so adding a column to the registry is all it takes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from infratracker.core import registry
+from infratracker.core.cells import check_date, parse_date, partial_date_problem
+from infratracker.core.problems import Problem
+from infratracker.core.registry import Field, Resource
+from infratracker.extracts import yaml_loader
+
+EVIDENCE_KEYS = {"evidence", "quote"}
+RECORD_EXTRA_KEYS = {"id", "aliases", "pin"} | EVIDENCE_KEYS
+LINK_EXTRA_KEYS = {"correction"} | EVIDENCE_KEYS
+
+
+@dataclass
+class Row:
+    table: str
+    values: dict[str, Any]
+    file: str
+    source_id: str
+    pinned: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> str:
+        return registry.record_key(registry.resource(self.table), self.values)
+
+
+@dataclass
+class Extract:
+    file: str
+    source: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+
+
+def short_hash(*parts: Any) -> str:
+    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:12]
+
+
+def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
+    """A YAML value as the field's Python type, or an error message. YAML's own typing is
+    distrusted where it bites: `NO` or `yes` becoming booleans, dates becoming objects."""
+    if raw is None or raw == "":
+        return None, None
+    if f.type == "string":
+        if isinstance(raw, bool):
+            return None, f"expected text, got the YAML boolean {raw!r}; put the value in quotes"
+        if isinstance(raw, (int, float)):  # 004 would silently become 4
+            return None, f"expected text, got the YAML number {raw!r}; put the value in quotes"
+        if isinstance(raw, dt.date):
+            return raw.isoformat(), None
+        if not isinstance(raw, str):
+            return None, f"expected text, got {type(raw).__name__}"
+        if f.pattern == registry.PARTIAL_DATE and re.match(f.pattern, raw):
+            why = partial_date_problem(raw)
+            if why:
+                return None, why
+        if unicodedata.normalize("NFC", raw) != raw:
+            return None, "text is not in Unicode NFC form (an id or name that differs only in normalisation " \
+                         "is a different string to every program); re-type it or normalise the file to NFC"
+        return raw, None
+    if f.type == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            return None, f"expected a whole number, got {raw!r}"
+        if not -2**63 <= raw < 2**63:  # the CSV's readers (pandas Int64, SQLite) stop there
+            return None, f"{raw} is too large: whole numbers are stored in 64 bits"
+        return raw, None
+    if f.type == "number":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            return None, f"expected a number, got {raw!r}"
+        if isinstance(raw, int) and abs(raw) > 2**53:  # float() would round it, or overflow
+            return None, f"{raw} is too large to be stored exactly as a number"
+        if not math.isfinite(raw):  # .nan would be published as empty, .inf as `inf`
+            return None, f"expected a finite number, got {raw!r}"
+        return float(raw), None
+    if f.type == "boolean":
+        if not isinstance(raw, bool):
+            return None, f"expected true or false, got {raw!r}"
+        return raw, None
+    if f.type == "date":
+        if isinstance(raw, dt.datetime):
+            return None, f"expected a date, got a date and time {raw!r}"
+        try:
+            return check_date(raw) if isinstance(raw, dt.date) else parse_date(str(raw)), None
+        except ValueError as exc:
+            return None, str(exc)
+    raise AssertionError(f.type)
+
+
+def date_precision(value: str | None) -> str | None:
+    if not value:
+        return None
+    return {4: "year", 7: "month", 10: "day"}.get(len(value))
+
+
+def derive_keys(res: Resource, values: dict[str, Any], source_id: str) -> None:
+    """Key fields that the build derives, so a curator never types them."""
+    if res.name == "agreement_parties":
+        values["party_id"] = values.get("country_id") or values.get("bloc_id")
+    elif res.name == "status_events":
+        values["source_id"] = source_id
+        values["event_id"] = f"{values.get('project_id')}-{values.get('status')}-{source_id}"
+
+
+def _children(res: Resource) -> dict[str, Resource]:
+    return {r.nested_in[1]: r for r in registry.RESOURCES if r.nested_in and r.nested_in[0] == res.name}
+
+
+def _parent_key_field(child: Resource, parent: Resource) -> str:
+    for name, ref_res, _ref_field in child.foreign_keys:
+        if ref_res == parent.name:
+            return name
+    raise AssertionError(f"{child.name} has no key into {parent.name}")
+
+
+class _Parser:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.extract: Extract | None = None
+
+    def problem(self, record: str, fld: str, message: str) -> None:
+        self.problems.append(Problem(self.file, record, fld, message))
+
+    def fields(self, res: Resource, item: dict[str, Any], record: str, skip: set[str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for f in res.fields:
+            if f.name in skip or not f.curated or f.name not in item:
+                continue
+            value, error = coerce(f, item[f.name])
+            if error:
+                self.problem(record, f.name, error)
+            values[f.name] = value
+        return values
+
+    def check_keys(self, item: dict[str, Any], allowed: set[str], record: str) -> None:
+        for key in sorted(set(item) - allowed):
+            self.problem(record, str(key), f"unknown key {key!r}; expected one of: {', '.join(sorted(allowed))}")
+
+    def evidence(self, res: Resource, item: dict[str, Any], values: dict[str, Any], record: str) -> None:
+        assert self.extract is not None
+        items: list[Any] = []
+        if "quote" in item:
+            items.append({"quote": item["quote"]})
+        ev = item.get("evidence") or []
+        if not isinstance(ev, list):
+            self.problem(record, "evidence", "evidence must be a list of {quote, field, note}")
+            ev = []
+        items.extend(ev)
+        if not items:
+            self.problem(record, "evidence", "no evidence: every record needs at least one quote")
+        for ev_item in items:
+            if not isinstance(ev_item, dict) or not isinstance(ev_item.get("quote"), str):
+                self.problem(record, "evidence", f"evidence item without a text quote: {ev_item!r}")
+                continue
+            self.check_keys(ev_item, {"quote", "field", "note"}, record)
+            fld = ev_item.get("field")
+            if fld is not None and fld not in res.field_names:
+                self.problem(record, "evidence", f"evidence names unknown field {fld!r} of {res.name}")
+                continue
+            value = values.get(fld) if fld else None
+            self.extract.citations.append({
+                "record_table": res.name, "record_id": record, "field": fld,
+                "value": None if value is None else _text(value),
+                "source_id": self.extract.source.get("source_id"),
+                "quote": ev_item["quote"], "note": ev_item.get("note"),
+            })
+
+    def aliases(self, res: Resource, item: dict[str, Any], record: str) -> None:
+        assert self.extract is not None
+        raw = item.get("aliases") or []
+        if not isinstance(raw, list):
+            self.problem(record, "aliases", "aliases must be a list")
+            return
+        for entry in raw:
+            if isinstance(entry, str):
+                entry = {"alias": entry}
+            if not isinstance(entry, dict) or not isinstance(entry.get("alias"), str):
+                self.problem(record, "aliases", f"alias must be text or {{alias, language, note}}: {entry!r}")
+                continue
+            self.check_keys(entry, {"alias", "language", "note"}, record)
+            self.extract.aliases.append({
+                "record_table": res.name, "record_id": record, "alias": entry["alias"],
+                "language": entry.get("language") or self.extract.source.get("language"),
+                "source_id": self.extract.source.get("source_id"), "note": entry.get("note"),
+            })
+
+    def record(self, res: Resource, item: Any, where: str) -> None:
+        assert self.extract is not None
+        if not isinstance(item, dict):
+            self.problem(where, "", f"each entry of {res.extract_key} must be a mapping, got {item!r}")
+            return
+        pk = res.primary_key[0]
+        rid = item.get("id")
+        if not isinstance(rid, str) or not rid:
+            self.problem(where, "id", "missing id")
+            return
+        children = _children(res)
+        curated = {f.name for f in res.fields if f.curated and f.name != pk}
+        self.check_keys(item, curated | RECORD_EXTRA_KEYS | set(children), rid)
+        values = {pk: rid, **self.fields(res, item, rid, {pk})}
+        pins = item.get("pin") or []
+        if not isinstance(pins, list) or any(p not in curated for p in pins):
+            self.problem(rid, "pin", f"pin must list curated fields of {res.name}: {pins!r}")
+            pins = []
+        self.extract.rows.append(Row(res.name, values, self.file, self.extract.source.get("source_id", ""),
+                                     frozenset(pins)))
+        self.evidence(res, item, values, rid)
+        self.aliases(res, item, rid)
+        for key, child in children.items():
+            entries = item.get(key) or []
+            if not isinstance(entries, list):
+                self.problem(rid, key, f"{key} must be a list")
+                continue
+            for entry in entries:
+                self.link(child, res, rid, entry)
+
+    def link(self, child: Resource, parent: Resource, parent_id: str, item: Any) -> None:
+        assert self.extract is not None
+        parent_field = _parent_key_field(child, parent)
+        where = f"{parent_id}"
+        if not isinstance(item, dict):
+            self.problem(where, child.nested_in[1], f"entry must be a mapping, got {item!r}")
+            return
+        curated = {f.name for f in child.fields if f.curated and f.name != parent_field}
+        self.check_keys(item, curated | LINK_EXTRA_KEYS, where)
+        values = {parent_field: parent_id, **self.fields(child, item, where, {parent_field})}
+        source_id = self.extract.source.get("source_id", "")
+        derive_keys(child, values, source_id)
+        row = Row(child.name, values, self.file, source_id)
+        self.extract.rows.append(row)
+        self.evidence(child, item, values, row.key)
+        corr = item.get("correction")
+        if corr is not None:
+            if not isinstance(corr, dict) or not {"field", "as_printed", "note"} <= set(corr):
+                self.problem(row.key, "correction", "correction needs field, as_printed and note")
+                return
+            self.check_keys(corr, {"field", "as_printed", "note"}, row.key)
+            self.extract.corrections.append({
+                "record_table": child.name, "record_id": row.key, "field": corr["field"],
+                "as_printed": corr["as_printed"], "corrected": _text(values.get(corr["field"])),
+                "source_id": source_id, "note": corr["note"],
+            })
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_extract(text: str, file: str) -> tuple[Extract | None, list[Problem]]:
+    parser = _Parser(file)
+    try:
+        doc, refused = yaml_loader.load_checked(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(file, "", "", f"malformed YAML{where}: {reason}")]
+    if refused:
+        return None, [Problem(file, r.record, r.field, r.message) for r in refused]
+    if not isinstance(doc, dict) or not isinstance(doc.get("source"), dict):
+        return None, [Problem(file, "", "source", "an extract is a mapping with a `source` mapping")]
+    sources = registry.resource("sources")
+    src = doc["source"]
+    sid = src.get("id") if isinstance(src.get("id"), str) else ""
+    curated = {f.name for f in sources.fields if f.curated and f.name != "source_id"}
+    parser.check_keys(src, curated | {"id"}, sid)
+    values = {"source_id": sid, **parser.fields(sources, src, sid, {"source_id"})}
+    if not sid:
+        parser.problem("", "id", "the source has no id")
+    parser.extract = Extract(file, values)
+    parser.extract.rows.append(Row("sources", values, file, sid))
+    by_key = {r.extract_key: r for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
+    for key, items in doc.items():
+        if key == "source":
+            continue
+        if key == "draft":
+            parser.problem("", "draft", "the draft section is still here: move what the article supports "
+                           "into the sections above (with its quote), then delete the draft section")
+            continue
+        res = by_key.get(key)
+        if res is None:
+            parser.problem("", str(key), f"unknown section {key!r}; expected one of: {', '.join(sorted(by_key))}")
+            continue
+        if not isinstance(items, list):
+            parser.problem("", str(key), f"section {key!r} must be a list")
+            continue
+        for i, item in enumerate(items, 1):
+            parser.record(res, item, f"{key}[{i}]")
+    return parser.extract, parser.problems

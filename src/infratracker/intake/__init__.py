@@ -1,0 +1,1 @@
+"""Stage 6, intake: archiving an article and drafting its extract (`infratracker add-article`)."""

@@ -1,0 +1,82 @@
+"""The Frictionless Data Package (v2) descriptor, generated from the registry."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from infratracker.core import registry
+from infratracker.core.registry import Field, Resource
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date"}
+
+
+def field_descriptor(f: Field, codes: dict[str, list[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name, "type": TYPES[f.type], "description": f.description}
+    if f.type == "date":
+        out["format"] = "default"
+    constraints: dict[str, Any] = {}
+    if f.required:
+        constraints["required"] = True
+    if f.unique:
+        constraints["unique"] = True
+    if f.codelist:
+        constraints["enum"] = list(codes[f.codelist])
+    if f.pattern:
+        constraints["pattern"] = f.pattern
+    if f.minimum is not None:
+        constraints["minimum"] = int(f.minimum) if f.type == "integer" else f.minimum
+    if f.maximum is not None:
+        constraints["maximum"] = int(f.maximum) if f.type == "integer" else f.maximum
+    if f.length_limit is not None:
+        constraints["maxLength"] = f.length_limit
+    if constraints:
+        out["constraints"] = constraints
+    if f.example:
+        out["example"] = f.example
+    return out
+
+
+def table_schema(res: Resource, codes: dict[str, list[str]]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "fields": [field_descriptor(f, codes) for f in res.fields],
+        "missingValues": [""],
+        "primaryKey": list(res.primary_key),
+    }
+    fks = [{"fields": [name], "reference": {"resource": ref, "fields": [ref_field]}}
+           for name, ref, ref_field in res.foreign_keys]
+    if fks:
+        schema["foreignKeys"] = fks
+    return schema
+
+
+def descriptor(package: dict[str, Any], csvs: dict[str, bytes], sources: list[dict[str, Any]],
+               codes: dict[str, list[str]]) -> dict[str, Any]:
+    resources = []
+    for res in registry.RESOURCES:
+        data = csvs[res.name]
+        resources.append({
+            "name": res.name, "type": "table", "path": f"data/{res.name}.csv", "scheme": "file",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "title": res.title, "description": res.description,
+            "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "schema": table_schema(res, codes),
+        })
+    return {
+        "$schema": PROFILE,
+        "name": package["name"], "title": package["title"], "description": package["description"],
+        "version": package["version"],
+        **({"homepage": package["homepage"]} if package.get("homepage") else {}),
+        "licenses": package["licenses"],
+        "sources": [{"title": f"{s['publisher']}, {s['published_date'].isoformat()}: {s['title']}",
+                     **({"path": s["url"]} if s.get("url") else {})}
+                    for s in sorted(sources, key=lambda s: s["source_id"])],
+        "contributors": package["contributors"],
+        "keywords": package["keywords"],
+        "resources": resources,
+    }
+
+
+def dumps(obj: dict[str, Any]) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

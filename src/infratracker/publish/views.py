@@ -1,0 +1,100 @@
+"""SQL views of the database and the text behind its search index.
+
+Views answer the common questions in one click; they are SQL because SQLite runs them.
+"""
+from __future__ import annotations
+
+from infratracker.core import registry
+
+
+def _ordered_list(select: str, order: str, sep: str = "; ") -> str:
+    return f"(select group_concat(item, '{sep}') from ({select} order by {order}))"
+
+
+VIEWS: dict[str, tuple[str, str, str]] = {
+    "project_overview": (
+        "Projects at a glance",
+        "Each project with its countries and roles, and how many agreements, funding constraints "
+        "and citations concern it.",
+        f"""select p.project_id, p.name, p.project_type, p.sector, p.status,
+  {_ordered_list("select c.name || ' (' || pc.role || ')' as item, c.name, pc.role from project_countries pc "
+                 "join countries c on c.country_id = pc.country_id where pc.project_id = p.project_id",
+                 "c.name, pc.role")} as countries,
+  (select count(*) from agreement_projects ap where ap.project_id = p.project_id) as agreements,
+  (select count(*) from constraint_projects cp where cp.project_id = p.project_id) as funding_constraints,
+  (select count(*) from citations ci where ci.record_table = 'projects' and ci.record_id = p.project_id) as citations,
+  p.description
+from projects p""",
+    ),
+    "project_country_roles": (
+        "Projects by country and role",
+        "One row per project, country and role, with names: facet by country or role.",
+        """select pc.project_id, p.name as project, p.sector, p.status, pc.country_id, c.name as country,
+  c.subregion, pc.role
+from project_countries pc
+join projects p on p.project_id = pc.project_id
+join countries c on c.country_id = pc.country_id""",
+    ),
+    "projects_facing_constraints": (
+        "Projects facing funding constraints",
+        "Each project with each constraint that limits it: type, who imposes it, its effect.",
+        """select cp.project_id, p.name as project, fc.constraint_id, fc.name as constraint_name,
+  fc.constraint_type, coalesce(ci.name, b.name) as imposed_by, fc.likelihood, fc.effect
+from constraint_projects cp
+join projects p on p.project_id = cp.project_id
+join funding_constraints fc on fc.constraint_id = cp.constraint_id
+left join countries ci on ci.country_id = fc.imposed_by_country_id
+left join blocs b on b.bloc_id = fc.imposed_by_bloc_id""",
+    ),
+    "agreement_overview": (
+        "Agreements with parties and projects",
+        "Each agreement with its parties (role and who acted for them) and the projects it concerns.",
+        f"""select a.agreement_id, a.name, a.agreement_type, a.status, a.date, pl.name as place,
+  {_ordered_list("select coalesce(c.name, b.name) || ' (' || ap.role || coalesce(', ' || pe.name, '') || ')' as item, "
+                 "ap.role, ap.party_id from agreement_parties ap left join countries c on c.country_id = ap.country_id "
+                 "left join blocs b on b.bloc_id = ap.bloc_id left join people pe on pe.person_id = ap.person_id "
+                 "where ap.agreement_id = a.agreement_id", "ap.role, ap.party_id")} as parties,
+  {_ordered_list("select p.name as item, p.project_id from agreement_projects ag join projects p "
+                 "on p.project_id = ag.project_id where ag.agreement_id = a.agreement_id", "p.project_id")} as projects,
+  a.description
+from agreements a left join places pl on pl.place_id = a.place_id""",
+    ),
+    "evidence": (
+        "Evidence behind every record",
+        "Every citation with the record's name and the source's publisher, date and title.",
+        """select ci.record_table, ci.record_id, si.name as record_name, ci.field, ci.value, ci.quote,
+  ci.source_id, s.publisher, s.published_date, s.title as source_title, ci.note, ci.citation_id
+from citations ci
+join sources s on s.source_id = ci.source_id
+left join search_index si on si.record_table = ci.record_table and si.record_id = ci.record_id""",
+    ),
+    "place_map": (
+        "Places on a map",
+        "Places with coordinates, and the projects and agreements linked to them.",
+        f"""select pl.place_id, pl.name, pl.place_type, c.name as country, pl.latitude, pl.longitude,
+  {_ordered_list("select p.name as item, p.project_id from project_places pp join projects p on "
+                 "p.project_id = pp.project_id where pp.place_id = pl.place_id", "p.project_id")} as projects,
+  {_ordered_list("select a.name as item, a.agreement_id from agreements a where a.place_id = pl.place_id",
+                 "a.agreement_id")} as agreements
+from places pl left join countries c on c.country_id = pl.country_id
+where pl.latitude is not null""",
+    ),
+}
+
+
+def _search_select(res: registry.Resource) -> str:
+    key = res.primary_key[0]
+    parts = [f"t.{res.label_column}"]
+    if "description" in res.field_names:
+        parts.append("t.description")
+    for table, column in (("aliases", "alias"), ("citations", "quote")):
+        parts.append(f"(select group_concat({column}, ' ') from {table} x "
+                     f"where x.record_table = '{res.name}' and x.record_id = t.{key})")
+    text = " || ' ' || ".join(f"coalesce({p}, '')" for p in parts)
+    return (f"select '{res.name}', t.{key}, t.{res.label_column}, {text} from {res.name} t")
+
+
+# One row per nameable record; the search page and the `evidence` view use it.
+SEARCH_SOURCES = "\nunion all\n".join(
+    _search_select(r) for r in registry.RESOURCES if r.citable and r.label_column and len(r.primary_key) == 1
+)

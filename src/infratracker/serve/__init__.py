@@ -1,0 +1,1 @@
+"""Stage 5, serve: the read-only Datasette site, its metadata, downloads and hardening plugin."""

@@ -1,0 +1,247 @@
+"""The Datasette site: metadata generated from the registry, settings, downloads, and the app.
+
+`make serve` runs `infratracker site` (this module's write_site_files) and then serve.py,
+which starts Datasette with the same SETTINGS that tests use through `make_app`.
+"""
+from __future__ import annotations
+
+import errno
+import html
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from infratracker.core import reference
+from infratracker.core import registry
+from infratracker.core.paths import Layout, remove_stale
+from infratracker.publish.views import VIEWS
+
+DATABASE = "infratracker"
+
+# Read-only and hardened: immutable database (-i), bounded query time, enough threads that one
+# slow query cannot stall others, no facet suggestions (they scan whole tables).
+SETTINGS: dict[str, Any] = {
+    "sql_time_limit_ms": 1000,
+    "facet_time_limit_ms": 200,
+    "num_sql_threads": 6,
+    "suggest_facets": False,
+    "default_page_size": 50,
+    "max_returned_rows": 1000,
+    "allow_facet": True,
+    "allow_download": True,
+    "default_cache_ttl": 60,
+}
+
+CANNED_QUERIES: dict[str, dict[str, str]] = {
+    "projects_by_country": {
+        "title": "Projects by country",
+        "description": "Every project a country is involved in, with its role. Use an ISO alpha-3 code.",
+        "sql": """select p.project_id, p.name, pc.role, p.sector, p.status
+from project_countries pc join projects p on p.project_id = pc.project_id
+where pc.country_id = upper(:country) order by p.name, pc.role""",
+    },
+    "constraints_affecting_project": {
+        "title": "Constraints affecting a project",
+        "description": "Funding constraints that limit a project, with who imposes them.",
+        "sql": """select fc.constraint_id, fc.name, fc.constraint_type, coalesce(c.name, b.name) as imposed_by,
+  fc.likelihood, fc.effect
+from constraint_projects cp join funding_constraints fc on fc.constraint_id = cp.constraint_id
+left join countries c on c.country_id = fc.imposed_by_country_id
+left join blocs b on b.bloc_id = fc.imposed_by_bloc_id
+where cp.project_id = :project_id order by fc.constraint_id""",
+    },
+    "evidence_for_record": {
+        "title": "Evidence for a record",
+        "description": "Every quote behind a record (any table), with its source.",
+        "sql": """select ci.record_table, ci.field, ci.value, ci.quote, s.publisher, s.published_date, s.title
+from citations ci join sources s on s.source_id = ci.source_id
+where ci.record_id = :record_id or ci.record_id like :record_id || '/%'
+order by ci.record_table, ci.field, ci.citation_id""",
+    },
+    "project_status_as_of": {
+        "title": "Project status as of a date",
+        "description": "The status a project had on a date (YYYY-MM-DD), from its dated status events.",
+        "sql": """select se.project_id, p.name, se.status, se.event_date, se.reported_date, se.source_id
+from status_events se join projects p on p.project_id = se.project_id
+where se.project_id = :project_id and coalesce(se.event_date, se.reported_date) <= :date
+order by coalesce(se.event_date, se.reported_date) desc, se.event_id desc limit 1""",
+    },
+    "corridor_network": {
+        "title": "The corridor network",
+        "description": "Transport projects and the countries they link, one edge per project and country.",
+        "sql": """select p.name as project, p.project_type, p.sector, c.name as country, pc.role
+from projects p join project_countries pc on pc.project_id = p.project_id
+join countries c on c.country_id = pc.country_id
+where p.sector like 'transport%' order by p.name, c.name, pc.role""",
+    },
+}
+
+
+START_HERE = [
+    ("project_overview", "Projects at a glance", "each project with its countries, roles and counts of agreements, constraints and citations"),
+    ("project_country_roles", "Projects by country and role", "facet by country, role or sector"),
+    ("agreement_overview", "Agreements", "signed, discussed or proposed, with parties and projects"),
+    ("projects_facing_constraints", "Projects facing funding constraints", "sanctions, political pressure, competition"),
+    ("evidence", "Evidence", "every quote behind every record, with its source"),
+    ("place_map", "Map", "places named by the sources"),
+    ("corrections", "Corrections", "what the sources printed wrong, and what the records say instead"),
+]
+
+
+def _home_html(description: str) -> str:
+    db = f"/{DATABASE}"
+    items = "".join(f'<li><a href="{db}/{name}">{html.escape(title)}</a>: {html.escape(what)}</li>'
+                    for name, title, what in START_HERE)
+    queries = "".join(f'<li><a href="{db}/{name}">{html.escape(q["title"])}</a>: {html.escape(q["description"])}</li>'
+                      for name, q in CANNED_QUERIES.items())
+    csvs = ", ".join(f'<a href="/downloads/package/data/{r.name}.csv">{r.name}</a>' for r in registry.RESOURCES)
+    parquet = ", ".join(f'<a href="/downloads/parquet/{r.name}.parquet">{r.name}</a>' for r in registry.RESOURCES)
+    sheets = ", ".join(f'<a href="/downloads/spreadsheet/{r.name}.csv">{r.name}</a>' for r in registry.RESOURCES)
+    return (
+        f"<p>{html.escape(description)}</p>"
+        f'<form action="{db}/search_index" method="get" role="search">'
+        '<label for="q"><strong>Search every record</strong> (names, aliases used by sources, quotes):</label> '
+        '<input id="q" name="_search" type="search" placeholder="e.g. Pezehizyan, sanctions, Caspian"> '
+        '<input type="submit" value="Search"></form>'
+        f"<h3>Start here</h3><ul>{items}</ul>"
+        f"<h3>Questions with a parameter</h3><ul>{queries}</ul>"
+        "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
+        '<p><a href="/downloads/package/datapackage.json">datapackage.json</a> (descriptor with schemas, '
+        f"keys and hashes). CSV: {csvs}.</p><p>Parquet, for pandas, DuckDB or Spark: {parquet}.</p>"
+        f"<p>CSV for spreadsheets (BOM, CRLF, formula-safe): {sheets}.</p>"
+        "<p>Every table and view also has JSON and CSV links on its page.</p></details>"
+    )
+
+
+def metadata(layout: Layout) -> dict[str, Any]:
+    package = reference.load_yaml(layout.reference / "package.yaml")
+    tables: dict[str, Any] = {}
+    for res in registry.RESOURCES:
+        entry: dict[str, Any] = {
+            "title": res.title,
+            "description": res.description,
+            "columns": {f.name: f.description for f in res.fields},
+            "sortable_columns": res.field_names,
+        }
+        if res.label_column:
+            entry["label_column"] = res.label_column
+        if res.facets:
+            entry["facets"] = list(res.facets)
+        tables[res.name] = entry
+    for name, (title, description, _sql) in VIEWS.items():
+        tables[name] = {"title": title, "description": description}
+    tables["project_country_roles"]["facets"] = ["country", "role", "sector"]
+    tables["projects_facing_constraints"]["facets"] = ["constraint_type", "imposed_by"]
+    tables["evidence"]["facets"] = ["record_table", "source_id"]
+    tables["search_index"] = {
+        "title": "Search everything",
+        "description": "One row per named record: its name, description, every alias a source uses "
+                       "(garbled spellings included) and every quote. Search here first.",
+        "facets": ["record_table"],
+    }
+    tables["place_map"]["description"] += " Places that no gazetteer or source locates are not shown."
+    license = package["licenses"][0]
+    return {
+        "title": "infratracker",
+        "description_html": _home_html(package["description"]),
+        "license": "CC BY 4.0 (data); archived article texts are not published here",
+        "license_url": license["path"],
+        "source": "Curated extracts of archived articles; see the sources and citations tables",
+        "databases": {DATABASE: {
+            "description": "Every table of the package, with views for common questions. Writes are "
+                           "impossible: the database is served immutable.",
+            "tables": tables,
+            "queries": CANNED_QUERIES,
+        }},
+        "plugins": {
+            "datasette-cluster-map": {"latitude_column": "latitude", "longitude_column": "longitude"},
+            # Switches the hardening plugin on for this site only (see datasette_plugin).
+            "infratracker": {"allowed_hosts": []},
+        },
+    }
+
+
+def download_files(layout: Layout, target: str = "build/downloads") -> dict[str, bytes]:
+    """The package as published, Parquet, and spreadsheet-safe CSV, from one validated read:
+    path relative to the root -> bytes."""
+    from infratracker.core.csvio import spreadsheet_csv
+    from infratracker.check.package import Package, check
+
+    checked = check(Package(layout.descriptor))
+    files = {f"{target}/package/datapackage.json": layout.descriptor.read_bytes()}
+    for res in registry.RESOURCES:
+        files[f"{target}/package/data/{res.name}.csv"] = (layout.data / f"{res.name}.csv").read_bytes()
+        buf = io.BytesIO()
+        checked.frame(res.name).to_parquet(buf, index=False)
+        files[f"{target}/parquet/{res.name}.parquet"] = buf.getvalue()
+        files[f"{target}/spreadsheet/{res.name}.csv"] = spreadsheet_csv(res, checked.rows(res.name))
+    return files
+
+
+def _inspect(layout: Layout) -> bytes:
+    """`datasette inspect` of the database, through a temporary file of this process."""
+    remove_stale(layout.build, ".inspect.")
+    tmp = layout.build / f".inspect.{os.getpid()}.tmp"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "datasette", "inspect", str(layout.database),
+                               "--inspect-file", str(tmp)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            raise OSError(errno.EIO, f"datasette inspect failed: {last}")
+        return tmp.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def site_outputs(layout: Layout) -> dict[str, bytes]:
+    if not layout.database.is_file():
+        raise OSError(errno.ENOENT, "no database: run `infratracker db` first", str(layout.database))
+    outputs = {
+        "build/metadata.json": (json.dumps(metadata(layout), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        "build/inspect.json": _inspect(layout),
+    }
+    outputs.update(download_files(layout))
+    return outputs
+
+
+def write_site_files(layout: Layout) -> list[Path]:
+    """Metadata, inspect data and downloads, published as `build` publishes (build.publish):
+    rendered in memory, staged, swapped in after a journal, so that a running site never meets a
+    missing or partial file, and a kill is finished by the next run. Returns the changed files."""
+    from infratracker.publish.build import build_lock, publish, recover
+
+    layout.build.mkdir(exist_ok=True)
+    with build_lock(layout):  # one publish at a time: build and site share the staging folder
+        recover(layout)
+        outputs = site_outputs(layout)
+        downloads = layout.build / "downloads"
+        managed = [layout.rel(p) for p in sorted(downloads.rglob("*")) if p.is_file()] if downloads.is_dir() else []
+        changed = publish(layout, outputs, managed)
+    return [layout.root / rel for rel in changed]
+
+
+def serve_args(layout: Layout, host: str, port: int) -> list[str]:
+    args = ["-i", str(layout.database), "--inspect-file", str(layout.build / "inspect.json"),
+            "-m", str(layout.build / "metadata.json"), "--static", f"downloads:{layout.build / 'downloads'}",
+            "-h", host, "-p", str(port)]
+    for key, value in SETTINGS.items():
+        args += ["--setting", key, json.dumps(value) if isinstance(value, bool) else str(value)]
+    return args
+
+
+def make_app(layout: Layout):
+    """The same app `make serve` runs, for tests (Datasette's own test client)."""
+    from datasette.app import Datasette
+
+    inspect = layout.build / "inspect.json"
+    return Datasette(
+        immutables=[str(layout.database)],
+        inspect_data=json.loads(inspect.read_text()) if inspect.exists() else None,
+        metadata=metadata(layout),
+        settings=SETTINGS,
+        static_mounts=[("downloads", str(layout.build / "downloads"))],
+    )
