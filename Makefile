@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
 
-.PHONY: venv build validate db site serve test screenshots loadtest audit bench clean
+.PHONY: venv build validate db site serve test test-fast screenshots loadtest audit bench clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ serve: site
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The quick loop while editing: everything but the tests marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 screenshots: site
 	INFRATRACKER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py

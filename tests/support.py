@@ -8,7 +8,9 @@ independent reading that the engine is tested against.
 import csv
 import datetime as dt
 import io
+import shutil
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,9 +24,49 @@ from infratracker.check.schemas import pandera_schema
 from infratracker.core import reference
 from infratracker.core import registry
 from infratracker.core.cells import PANDAS_DTYPES, parse_cell
-from infratracker.core.paths import Layout
+from infratracker.core.paths import REPO_ROOT, Layout
 from infratracker.core.problems import Problem
 from infratracker.core.textfiles import file_problems
+
+# --- checkouts in temporary folders ------------------------------------------------------------
+
+INPUTS = ["archive", "extracts", "reference", "README.md", "releases", "CHANGELOG.md"]
+OUTPUTS = ["data", "schemas", "datapackage.json", "docs/data-dictionary.md"]
+
+
+def copy_checkout(dest: Path, with_outputs: bool = True) -> Layout:
+    for name in INPUTS + (OUTPUTS if with_outputs else []):
+        src = REPO_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return Layout(dest)
+
+
+def build_refused(layout: Layout, capsys, damage, messages: list[str]) -> str:
+    """Damage a checkout, build: exit 1, every message reported, nothing published."""
+    from infratracker.cli import main
+
+    before = snapshot(layout)
+    damage(layout)
+    assert main(["--root", str(layout.root), "build"]) == 1
+    err = capsys.readouterr().err
+    for message in messages:
+        assert message in err, err
+    assert "nothing was published" in err
+    assert snapshot(layout) == before
+    return err
+
+
+def snapshot(layout: Layout) -> dict[str, bytes]:
+    """Every published file's bytes, to prove a failed build touched nothing."""
+    paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.dictionary]
+    return {layout.rel(p): p.read_bytes() for p in paths}
+
+
+# --- Hypothesis strategies drawn from the registry ----------------------------------------------
 
 CODES = reference.codes_by_list(reference.codelist_rows(Layout.default().reference))
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -120,6 +120,7 @@ def test_archive_whose_hash_differs_from_its_record_is_reported_by_validate(chec
     assert "record seetao-2025-12-16-yiha-summit: field sha256: checksum mismatch" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_a_state_the_next_run_finishes(checkout, tmp_path):
     article = tmp_path / "a.txt"
     article.write_text(TEXT, encoding="utf-8")

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import build_refused, snapshot
+from support import build_refused, snapshot
 
 from infratracker.cli import main
 

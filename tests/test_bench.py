@@ -2,7 +2,8 @@
 per-extract cache that makes rebuilds cheaper. No timing is asserted: figures are reported."""
 import json
 
-from conftest import snapshot
+import pytest
+from support import snapshot
 
 from infratracker.bench import run
 from infratracker.cli import main
@@ -20,6 +21,7 @@ def test_synthetic_articles_are_deterministic_and_their_quotes_occur():
     assert len(quotes) > 40 and all(captures.normalise(q) in body for q in quotes)
 
 
+@pytest.mark.slow
 def test_bench_smoke_run(tmp_path):
     results = run.run_bench([3], tmp_path, serve_seconds=0.5, quiet=True)
     (size,) = results["sizes"]

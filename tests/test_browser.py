@@ -16,7 +16,7 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
                        ".ci/run installs it"),
 ]
-SHOTS = REPO_ROOT / "build" / "screenshots"
+SHOTS: Path  # set by the page fixture
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -24,7 +24,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 @pytest.fixture(scope="module")
 def server(site_built):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "infratracker.serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(site_built.root), "serve",
+                             "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
     base = f"http://127.0.0.1:{port}"
     if not wait_until_up(base, 20):
@@ -39,7 +40,8 @@ def server(site_built):
 def page(server, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    global SHOTS
+    SHOTS = tmp_path_factory.mktemp("screenshots")  # never into the checkout
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, args=FLAGS,

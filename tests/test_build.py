@@ -1,7 +1,7 @@
 import csv
 import io
 
-from conftest import copy_checkout, snapshot
+from support import copy_checkout, snapshot
 
 from infratracker.cli import main
 from infratracker.core import captures

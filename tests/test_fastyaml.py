@@ -5,6 +5,8 @@ import math
 import shutil
 import subprocess
 import sys
+import pytest
+
 
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -122,10 +124,11 @@ def test_cache_key_covers_every_module_and_the_reference_data(tmp_path, repo):
     assert fingerprint.code_digest(pkg, ref) == before
 
 
+@pytest.mark.slow
 def test_changing_the_yaml_loader_invalidates_the_extract_cache(tmp_path):
     """End to end: a build with a copied package fills the cache; after the YAML loader changes, the
     next build's cache keys are all new."""
-    from conftest import copy_checkout
+    from support import copy_checkout
 
     layout = copy_checkout(tmp_path / "repo")
     src = tmp_path / "src"

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import build_refused
+from support import build_refused
 
 from infratracker.extracts.parse import parse_extract
 

@@ -64,6 +64,7 @@ def test_cache_bounds_keys_and_bodies_together():
     assert sum(len(k[3]) for k in cache.lru.keys()) <= 200_000
 
 
+@pytest.mark.slow
 def test_long_junk_query_strings_do_not_grow_the_server(app):
     junk = "x" * 60_000  # httpx refuses URLs over 64 KiB
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import yaml
-from conftest import build_refused, copy_checkout, snapshot
+from support import build_refused, copy_checkout, snapshot
 
 from infratracker.cli import main
 from infratracker.core import csvio
@@ -142,6 +142,7 @@ def _changed_checkout(tmp_path):
     return layout
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path):
     layout = _changed_checkout(tmp_path)
     old = snapshot(layout)

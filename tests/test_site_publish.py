@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 
-from conftest import copy_checkout
+import pytest
+from support import copy_checkout
 
 from infratracker.cli import main
 
@@ -78,6 +79,7 @@ def test_full_disk_message_is_true(tmp_path, monkeypatch, capsys):
     assert site_files(layout) == old
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_never_leaves_a_missing_or_partial_site_file(tmp_path):
     layout, old = old_site_then_new_data(tmp_path)
     start = time.monotonic()
