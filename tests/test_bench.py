@@ -65,3 +65,17 @@ def test_cache_is_invalidated_by_an_edit_or_new_publisher_rules(checkout, capsys
     rules.write_text(rules.read_text().replace("ends_before: '^Comment$'", "ends_before: '^Humanistic cooperation'"))
     assert main(["--root", str(checkout.root), "build"]) == 1  # the body now ends earlier: quotes after it fail
     assert "quote not found in the archived text" in capsys.readouterr().err
+
+
+def test_the_extract_cache_keeps_only_entries_of_the_extracts_as_they_are(checkout):
+    """Bounded: an edited extract's old entry is removed, whatever edits came before."""
+    cache = checkout.build / "cache" / "extracts"
+    assert main(["--root", str(checkout.root), "build", "--full"]) == 0
+    first = {p.name for p in cache.glob("*.pickle")}
+    assert len(first) == len(list(checkout.extracts.glob("*.yaml")))
+    path = checkout.root / EXTRACT
+    for i in range(3):
+        path.write_text(path.read_text(encoding="utf-8") + f"\n# edit {i}\n", encoding="utf-8")
+        assert main(["--root", str(checkout.root), "build", "--full"]) == 0
+    now = {p.name for p in cache.glob("*.pickle")}
+    assert len(now) == len(first) and not now & first

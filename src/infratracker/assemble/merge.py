@@ -87,9 +87,11 @@ PARALLEL_FROM = 64  # below this many files a process pool costs more than it sa
 
 
 def process_all(layout: Layout, files: list[Path] | None = None) -> list[Processed]:
-    """Every extract, in file order: cache hits read here, misses processed on every core."""
+    """Every extract, in file order: cache hits read here, misses processed on every core. The
+    cache keeps only the entries of the extracts as they are now, so it is bounded by them."""
     paths = sorted(layout.extracts.glob("*.yaml"))
     files = files or cache_files(layout, paths)
+    prune_cache(layout, files)
     done: list[Processed | None] = [cached(layout, file) for file in files]
     misses = [i for i, d in enumerate(done) if d is None]
     workers = min(os.cpu_count() or 1, 8)
@@ -105,6 +107,22 @@ def process_all(layout: Layout, files: list[Path] | None = None) -> list[Process
             for i, result in zip(misses, fresh):
                 done[i] = result
     return done  # type: ignore[return-value]
+
+
+def prune_cache(layout: Layout, keep: list[Path]) -> None:
+    """Remove cache entries no current extract has (edited or removed ones, older code)."""
+    folder = layout.build / "cache" / "extracts"
+    wanted = {p.name for p in keep}
+    try:
+        with os.scandir(folder) as entries:
+            stale = [e.path for e in entries if e.name not in wanted]
+    except OSError:
+        return
+    for path in stale:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # a cache entry that cannot be removed only costs space
 
 
 @dataclass
