@@ -8,10 +8,14 @@ independent reading that the engine is tested against.
 import csv
 import datetime as dt
 import io
+import random
 import shutil
+import signal
+import subprocess
+import time
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -64,6 +68,40 @@ def snapshot(layout: Layout) -> dict[str, bytes]:
     """Every published file's bytes, to prove a failed build touched nothing."""
     paths = [*layout.data.glob("*"), *layout.schemas.glob("*"), layout.descriptor, layout.dictionary]
     return {layout.rel(p): p.read_bytes() for p in paths}
+
+
+def kill_at_random_moments(cmd: list[str], runs: int, seconds: float, state: Callable[[], dict[str, bytes]],
+                           old: dict[str, bytes], new: dict[str, bytes], root: Path, finish: Callable[[], None],
+                           earliest: float = 0.0, every_file_kept: bool = False) -> dict[str, int]:
+    """SIGKILL `cmd` at random moments of a run that takes about `seconds`: each time, every file
+    must be whole (old or new), a mix only with the journal that finishes it, and the next run
+    (`finish`) must give the new files; then the old ones are put back. Counts the outcomes."""
+    rng = random.Random(20261127)
+    outcomes = {"untouched": 0, "completed": 0, "recovered": 0}
+    for _ in range(runs):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(earliest * seconds, seconds))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = state()
+        if every_file_kept:
+            assert set(now) == set(old), set(old) ^ set(now)  # no file missing: the running site never 404s
+        for rel, data in now.items():  # every final path holds a whole old or whole new file
+            assert data in (old.get(rel), new.get(rel)), rel
+        journal = (root / "build" / "publish-journal.json").exists()
+        if now == old and not journal:
+            outcomes["untouched"] += 1
+        elif now == new:
+            outcomes["completed"] += 1
+        else:
+            assert journal, "a mix of old and new files without a journal to finish it"
+            outcomes["recovered"] += 1
+        finish()
+        assert state() == new
+        for rel, data in old.items():
+            (root / rel).write_bytes(data)
+    assert sum(outcomes.values()) == runs
+    return outcomes
 
 
 # --- Hypothesis strategies drawn from the registry ----------------------------------------------

@@ -16,7 +16,7 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
                        ".ci/run installs it"),
 ]
-SHOTS: Path  # set by the page fixture
+SHOTS = Path("screenshots-not-set")  # the page fixture points it at a temporary folder
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

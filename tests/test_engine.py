@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import (CODES, SETTINGS, engine_check, mutate_rows, oracle_check, oracle_read_csv,
+from support import (SETTINGS, engine_check, mutate_rows, oracle_check, oracle_read_csv,
                      oracle_typed_frame, rows_of, sql_value)
 
 from infratracker.check.package import Package, check

@@ -12,7 +12,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infratracker.assemble import merge
 from infratracker.core import fingerprint
 from infratracker.extracts import yaml_loader
 

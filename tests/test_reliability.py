@@ -3,15 +3,13 @@ import csv
 import errno
 import io
 import os
-import random
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 import yaml
-from support import build_refused, copy_checkout, snapshot
+from support import build_refused, copy_checkout, kill_at_random_moments, snapshot
 
 from infratracker.cli import main
 from infratracker.core import csvio
@@ -156,30 +154,8 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path):
     start = time.monotonic()
     assert subprocess.run([*cmd[:4], str(timed.root), "build"], capture_output=True).returncode == 0
     full = time.monotonic() - start
-    rng = random.Random(20261127)
-    outcomes = {"untouched": 0, "completed": 0, "recovered": 0}
-    for _ in range(20):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0, full))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        now = snapshot(layout)
-        for rel, data in now.items():  # every final path holds a whole old or whole new file
-            assert data in (old.get(rel), expected.get(rel)), rel
-        journal = (layout.build / "publish-journal.json").exists()
-        if now == old and not journal:
-            outcomes["untouched"] += 1
-        elif now == expected:
-            outcomes["completed"] += 1
-        else:
-            assert journal, "a mix of old and new files without a journal to finish it"
-            outcomes["recovered"] += 1
-        # the next build finishes (or redoes) the publish; then restore the old state
-        assert main(["--root", str(layout.root), "build"]) == 0
-        assert snapshot(layout) == expected
-        for rel, data in old.items():
-            (layout.root / rel).write_bytes(data)
-    assert sum(outcomes.values()) == 20
+    outcomes = kill_at_random_moments(cmd, 20, full, lambda: snapshot(layout), old, expected, layout.root,
+                                      lambda: main(["--root", str(layout.root), "build"]) == 0 or pytest.fail("rebuild"))
     print("sigkill outcomes:", outcomes)
 
 

@@ -1,6 +1,5 @@
 """`infratracker site` (issue 10, item 10): staged and swapped like `build`, so that a kill or a
 full disk never leaves a missing or partial site file, and every message is true."""
-import random
 import resource
 import signal
 import subprocess
@@ -8,7 +7,7 @@ import sys
 import time
 
 import pytest
-from support import copy_checkout
+from support import copy_checkout, kill_at_random_moments
 
 from infratracker.cli import main
 
@@ -90,30 +89,13 @@ def test_sigkill_at_random_moments_never_leaves_a_missing_or_partial_site_file(t
     for rel, data in old.items():
         (layout.root / rel).write_bytes(data)
     cmd = [sys.executable, "-m", "infratracker.cli", "--root", str(layout.root), "site"]
-    rng = random.Random(20261127)
-    outcomes = {"untouched": 0, "completed": 0, "recovered": 0}
-    for _ in range(10):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3 * full, full))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        now = site_files(layout)
-        assert set(now) == set(old), set(old) ^ set(now)  # no file missing: the running site never 404s
-        for rel, data in now.items():
-            assert data in (old[rel], new[rel]), rel
-        journal = (layout.build / "publish-journal.json").exists()
-        if now == old and not journal:
-            outcomes["untouched"] += 1
-        elif now == new:
-            outcomes["completed"] += 1
-        else:
-            assert journal, "a mix of old and new site files without a journal to finish it"
-            outcomes["recovered"] += 1
+
+    def finish():
         proc = cli(layout, "site")
         assert proc.returncode == 0, proc.stderr
-        assert site_files(layout) == new
-        for rel, data in old.items():
-            (layout.root / rel).write_bytes(data)
+
+    outcomes = kill_at_random_moments(cmd, 10, full, lambda: site_files(layout), old, new, layout.root, finish,
+                                      earliest=0.3, every_file_kept=True)
     print("site sigkill outcomes:", outcomes)
 
 

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from infratracker.core.cells import format_cell, parse_cell
+from infratracker.core.cells import format_cell
 from infratracker.core.problems import Problem
-from infratracker.core.registry import Resource, record_key
+from infratracker.core.registry import Resource
 from infratracker.core.textfiles import file_problems
 
 
