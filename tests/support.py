@@ -5,7 +5,9 @@ The oracle is the row-wise validator the package used before its one rule engine
 module, frames.parse_cell, Pandera over typed pandas frames): it stays here only as a second,
 independent reading that the engine is tested against.
 """
+import contextlib
 import csv
+import os
 import datetime as dt
 import io
 import random
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
+import pytest
 import pandera.pandas as pa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -102,6 +105,24 @@ def kill_at_random_moments(cmd: list[str], runs: int, seconds: float, state: Cal
             (root / rel).write_bytes(data)
     assert sum(outcomes.values()) == runs
     return outcomes
+
+
+@contextlib.contextmanager
+def crash_between_two_renames(monkeypatch, module, moved: Callable[[str], bool]):
+    """The code inside is interrupted right after its first rename of a file `moved` accepts."""
+    real_replace, calls = os.replace, []
+
+    def crash_after_first(src, dst):
+        if moved(str(src)):
+            calls.append(dst)
+            if len(calls) == 2:
+                raise KeyboardInterrupt("simulated crash between two renames")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(module.os, "replace", crash_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        yield
+    monkeypatch.setattr(module.os, "replace", real_replace)
 
 
 # --- Hypothesis strategies drawn from the registry ----------------------------------------------

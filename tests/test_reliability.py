@@ -9,7 +9,7 @@ import time
 
 import pytest
 import yaml
-from support import build_refused, copy_checkout, kill_at_random_moments, snapshot
+from support import build_refused, copy_checkout, crash_between_two_renames, kill_at_random_moments, snapshot
 
 from infratracker.cli import main
 from infratracker.core import csvio
@@ -162,20 +162,8 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path):
 def test_interrupted_swap_is_finished_by_the_next_run(tmp_path, monkeypatch):
     layout = _changed_checkout(tmp_path)
     old = snapshot(layout)
-    real_replace = os.replace
-    calls = []
-
-    def crash_after_first(src, dst):
-        if str(src).endswith(".csv") or str(src).endswith(".json"):
-            calls.append(dst)
-            if len(calls) == 2:
-                raise KeyboardInterrupt("simulated crash between two renames")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(build.os, "replace", crash_after_first)
-    with pytest.raises(KeyboardInterrupt):
+    with crash_between_two_renames(monkeypatch, build, lambda src: src.endswith((".csv", ".json"))):
         build.build_and_publish(layout)
-    monkeypatch.setattr(build.os, "replace", real_replace)
     assert (layout.build / "publish-journal.json").exists()
     mixed = snapshot(layout)
     assert mixed != old

@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from support import copy_checkout, kill_at_random_moments
+from support import copy_checkout, crash_between_two_renames, kill_at_random_moments
 
 from infratracker.cli import main
 
@@ -100,28 +100,12 @@ def test_sigkill_at_random_moments_never_leaves_a_missing_or_partial_site_file(t
 
 
 def test_interrupted_site_swap_is_finished_by_the_next_run(tmp_path, monkeypatch):
-    import os
-
-    import pytest
-
     from infratracker.publish import build
     from infratracker.serve.site import write_site_files
 
     layout, old = old_site_then_new_data(tmp_path)
-    real_replace = os.replace
-    calls = []
-
-    def crash_after_first(src, dst):
-        if "publish-staging" in str(src):
-            calls.append(dst)
-            if len(calls) == 2:
-                raise KeyboardInterrupt("simulated crash between two renames")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(build.os, "replace", crash_after_first)
-    with pytest.raises(KeyboardInterrupt):
+    with crash_between_two_renames(monkeypatch, build, lambda src: "publish-staging" in src):
         write_site_files(layout)
-    monkeypatch.setattr(build.os, "replace", real_replace)
     assert (layout.build / "publish-journal.json").exists()
     assert set(site_files(layout)) == set(old)  # every file still there, old or new
     assert main(["--root", str(layout.root), "site"]) == 0
