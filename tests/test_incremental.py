@@ -159,3 +159,19 @@ def test_a_damaged_state_is_ignored(corpus, tmp_path):
     assert published(corpus) == full_build_of_a_copy(corpus, tmp_path)
     add_article_files(corpus, 31, 40)  # the full build wrote a fresh state
     assert build_and_publish(corpus)[0].incremental
+
+
+def test_a_new_source_whose_capture_is_already_archived_is_refused_by_the_full_build(corpus, capsys):
+    """Uniqueness across the rows that stay (here sources.sha256) is the engine's clash rule."""
+    before = published(corpus)
+    text, doc = article(30, 40)
+    first = sorted(corpus.archive.glob("bench-wire-*.txt"))[0].read_bytes()
+    (corpus.archive / "bench-wire-000030.txt").write_bytes(first)
+    doc["source"]["sha256"] = captures.sha256(first)
+    doc["projects"], doc["agreements"] = [], []
+    (corpus.extracts / "bench-wire-000030.yaml").write_text(
+        yaml.dump(doc, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
+    with pytest.raises(ProblemsFound) as err:
+        build_and_publish(corpus)
+    assert any("sha256" in str(p) and "must be unique" in str(p) for p in err.value.problems), err.value.problems
+    assert published(corpus) == before

@@ -236,6 +236,23 @@ def reference_failures(res: Resource, table: pa.Table, keys_of: KeysOf,
     return failures
 
 
+def clash_failures(res: Resource, table: pa.Table, taken: KeysOf) -> list[Failure]:
+    """Keys and unique values of new rows that rows kept from before already hold: uniqueness
+    across a table of which only the new rows are at hand (the incremental rebuild)."""
+    failures = []
+    checks = [(None, record_keys(res, table))]
+    checks += [(f.name, pc.cast(_column(table, f.name), pa.string())) for f in res.fields
+               if f.unique and (f.name,) != res.primary_key]
+    for field, values in checks:
+        clash = pc.and_(pc.is_valid(values), pc.is_in(values, value_set=taken(res.name, field)))
+        if pc.any(clash).as_py():
+            shown = values.to_pylist()
+            failures += [Failure(res.name, i, field or "/".join(res.primary_key),
+                                 "duplicate key" if field is None else f"duplicate value {shown[i]!r}: must be unique")
+                         for i in _rows_where(clash)]
+    return failures
+
+
 # --- a whole package ---------------------------------------------------------------------------
 
 def codes_of(codelists: pa.Table) -> dict[str, list[str]]:

@@ -347,7 +347,7 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
     """The full build's checks, by the same rule engine, for the rows that change: their own
     rules, and their keys against the rows that stay. Raises Unsure or engine.Failed."""
     codes = reference.codes_by_list(reference.codelist_rows(layout.reference))
-    old = {name: _Keys(keys) for name, (keys, _s) in state.rows.items()}
+    old = {name: keys for name, (keys, _s) in state.rows.items()}
     new_keys = {name: {_sort_key(registry.resource(name), r) for r in rows} for name, rows in mini.items()}
     typed = {}
     for res in registry.RESOURCES:
@@ -357,40 +357,43 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
             if failures:
                 raise engine.Failed(failures)
             typed[res.name] = table
-        for key in new_keys[res.name]:
-            if key not in deleted[res.name] and old[res.name].has(key):
-                raise Unsure(f"duplicate key in {res.name}")
-    remaining: dict[str, pa.Array] = {}
+    kept: dict[str, pa.Array] = {}
+
+    def kept_keys(table: str) -> pa.Array:
+        """Record keys of the rows that stay (sort keys joined by KEY_SEPARATOR, turned into '/')."""
+        if table not in kept:
+            keys = old[table]
+            if deleted[table]:
+                keys = pc.filter(keys, pc.invert(pc.is_in(keys, value_set=pa.array(sorted(deleted[table]),
+                                                                                   pa.large_string()))))
+            kept[table] = pc.replace_substring(keys.cast(pa.string()), KEY_SEPARATOR, "/")
+        return kept[table]
+
+    def taken(table: str, field: str | None) -> pa.Array:
+        """What rows that stay already hold: their keys, or a unique field's values (sources only:
+        no other table gets new rows with unique fields besides the key)."""
+        if field is None:
+            return kept_keys(table)
+        published = read_strings(csvs[table], registry.resource(table))
+        stays = pc.invert(pc.is_in(published[registry.resource(table).primary_key[0]],
+                                   value_set=pa.array(sorted(deleted[table]), pa.string())))
+        return pc.filter(published[field], stays).combine_chunks()
 
     def keys_of(table: str, field: str | None) -> pa.Array:
         """The keys a changed row may refer to: the rows that stay, and the changed ones."""
-        if table not in remaining:
-            kept = old[table].keys
-            if deleted[table]:
-                kept = pc.filter(kept, pc.invert(pc.is_in(kept, value_set=pa.array(sorted(deleted[table]),
-                                                                                   pa.large_string()))))
-            both = pa.concat_arrays([kept.cast(pa.string()), pa.array(sorted(new_keys[table]), pa.string())])
-            remaining[table] = pc.replace_substring(both, KEY_SEPARATOR, "/")  # sort keys to record keys
         res = registry.resource(table)
         assert field is None or (len(res.primary_key) == 1 and field == res.primary_key[0]), (table, field)
-        return remaining[table]
+        new = pc.replace_substring(pa.array(sorted(new_keys[table]), pa.string()), KEY_SEPARATOR, "/")
+        return pa.concat_arrays([kept_keys(table), new])
 
     for name, table in typed.items():
-        if engine.reference_failures(registry.resource(name), table, keys_of):
+        res = registry.resource(name)
+        if engine.clash_failures(res, table, taken):
+            raise Unsure(f"a key or unique value of {name} is already taken")
+        if engine.reference_failures(res, table, keys_of):
             raise Unsure(f"a reference from {name} to an unknown record")
-    if mini["sources"]:
-        _unique_source_fields(csvs["sources"], mini["sources"], deleted["sources"])
     if release.reused_problems(mini, release.load_removals(layout)):
         raise Unsure("a removed id comes back")
-
-
-def _unique_source_fields(published: bytes, new_sources: list[dict[str, Any]], deleted: set[str]) -> None:
-    res = registry.resource("sources")
-    table = read_strings(published, res)
-    for field in (f.name for f in res.fields if f.unique):
-        taken = {v for sid, v in zip(table["source_id"].to_pylist(), table[field].to_pylist()) if sid not in deleted}
-        if any(s.get(field) in taken for s in new_sources):
-            raise Unsure(f"sources.{field} not unique")
 
 
 def _splice(res: registry.Resource, data: bytes, where: tuple[pa.Array, np.ndarray], deleted: set[str],
