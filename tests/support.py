@@ -2,7 +2,7 @@
 oracle for the rule engine, and helpers that run the product's own checks on CSV bytes.
 
 The oracle is the row-wise validator the package used before its one rule engine (Python's csv
-module, frames.parse_cell, Pandera over typed pandas frames): it stays here only as a second,
+module, cells.parse_cell, Pandera over typed pandas frames): it stays here only as a second,
 independent reading that the engine is tested against.
 """
 import contextlib

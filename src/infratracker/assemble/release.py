@@ -27,7 +27,7 @@ def snapshot(layout: Layout) -> dict[str, dict[str, dict[str, str]]]:
         table, problems = text_table((layout.data / f"{res.name}.csv").read_bytes(), res, f"data/{res.name}.csv")
         if problems or table is None:
             raise ValueError(f"data/{res.name}.csv does not parse: run `infratracker validate`")
-        # the cells as written: the writer spells each value one way (frames.format_cell)
+        # the cells as written: the writer spells each value one way (cells.format_cell)
         out[res.name] = {registry.record_key(res, r): {n: r[n] or "" for n in res.field_names}
                          for r in table.to_pylist()}
     return out

@@ -2,7 +2,7 @@
 
 Types, patterns, codelists, lengths, ranges, formula safety, required and unique columns and
 primary keys (Pandera schemas generated from the registry, on Arrow-backed frames so string
-checks run in RE2), fields that require others and one-of rules (`Resource.rules`), foreign
+checks run in RE2), partial dates that are days of the calendar, fields that require others and one-of rules (`Resource.rules`), foreign
 keys and polymorphic record references (`RecordRef`). Each failure names its table, row and
 field; `explain` turns failures into Problems naming the file and record to blame, through an
 origin function the caller gives (the build's: the extract that produced the row).
@@ -31,8 +31,8 @@ from infratracker.core.registry import DATE_MAX, DATE_MIN, OneOf, RecordRef, Res
 # one spelled otherwise is the schema's to report.
 _PARTIAL = re.compile(python_pattern(registry.PARTIAL_DATE))
 
-# The spelling of a cell of each type as the package writes it (frames.format_cell). A cell
-# spelled otherwise is read by frames.parse_cell, which accepts it or says what is wrong.
+# The spelling of a cell of each type as the package writes it (cells.format_cell). A cell
+# spelled otherwise is read by cells.parse_cell, which accepts it or says what is wrong.
 SPELLING = {
     "integer": r"^-?[0-9]+$",
     "number": r"^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$",
@@ -98,7 +98,7 @@ def typed(res: Resource, strings: pa.Table) -> tuple[pa.Table, list[Failure]]:
 
 
 def _typed_cell_by_cell(res: Resource, f: registry.Field, col: pa.Array, failures: list[Failure]) -> pa.Array:
-    """The slow path for a column with odd cells: frames.parse_cell reads or explains each."""
+    """The slow path for a column with odd cells: cells.parse_cell reads or explains each."""
     values = []
     for i, text in enumerate(col.to_pylist()):
         try:

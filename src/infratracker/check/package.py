@@ -100,7 +100,7 @@ class Checked:
         return self.arrow[name].num_rows
 
     def rows(self, name: str) -> list[dict[str, Any]]:
-        """Rows as frames.parse_cell gives them: str, int, float, bool, datetime.date or None."""
+        """Rows as cells.parse_cell gives them: str, int, float, bool, datetime.date or None."""
         return self.arrow[name].to_pylist()
 
     def frame(self, name: str) -> pd.DataFrame:

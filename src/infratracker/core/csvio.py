@@ -24,7 +24,7 @@ csv.field_size_limit(2**31 - 1)
 
 
 def _column(f, rows: list[dict[str, Any]]) -> list[str]:
-    """One column as written to CSV (frames.format_cell), built a column at a time."""
+    """One column as written to CSV (cells.format_cell), built a column at a time."""
     return _formatted(f, [row.get(f.name) for row in rows])
 
 
