@@ -87,8 +87,8 @@ def cmd_site(args: argparse.Namespace) -> int:
 
     layout = _layout(args)
     changed = write_site_files(layout)
-    print(f"wrote {len(changed)} changed site file(s)" + (": " + ", ".join(layout.rel(p) for p in changed)
-                                                          if changed else ""))
+    shown = ", ".join(layout.rel(p) for p in changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+    print(f"wrote {len(changed)} changed site file(s)" + (f": {shown}" if changed else ""))
     return 0
 
 
