@@ -235,7 +235,7 @@ def oracle_typed_frame(res: registry.Resource, rows: list[dict[str, Any]]) -> pd
         if f.codelist:
             listed = CODES.get(f.codelist, [])
             extra = sorted({v for v in values if v is not None and v not in set(listed)})
-            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra])
+            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra], ordered=True)
         elif f.type == "date":
             columns[f.name] = pd.to_datetime(pd.Series(values, dtype="object")).astype("datetime64[ns]")
         else:

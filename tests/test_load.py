@@ -73,3 +73,46 @@ def test_frictionless_validates_the_published_package(repo):
 
     report = frictionless.validate(str(repo.descriptor))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_codelist_columns_are_ordered_like_their_codelists(repo):
+    from infratracker.loading.api import load
+
+    projects = load("projects", path=repo.root)
+    order = list(projects["status"].cat.categories)
+    assert projects["status"].cat.ordered and order.index("preparation") < order.index("implementation")
+    later = projects[projects["status"] >= "preparation"]  # raised "Unordered Categoricals" before
+    assert set(later["status"].dropna()) <= set(order[order.index("preparation"):])
+
+
+def test_a_path_with_a_tilde_is_expanded(repo, tmp_path, monkeypatch):
+    import shutil
+
+    from infratracker.loading.api import load
+
+    home = tmp_path / "home"
+    shutil.copytree(repo.data, home / "Downloads" / "infratracker" / "data")
+    shutil.copy(repo.descriptor, home / "Downloads" / "infratracker" / "datapackage.json")
+    monkeypatch.setenv("HOME", str(home))
+    assert len(load("projects", path="~/Downloads/infratracker")) == len(load("projects", path=repo.root))
+
+
+def test_a_missing_package_or_wrong_url_is_a_clear_problem(tmp_path):
+    from infratracker.core.problems import ProblemsFound
+    from infratracker.loading.api import load
+
+    with pytest.raises(ProblemsFound, match="cannot read the package descriptor"):
+        load(path=tmp_path / "nowhere")
+    with pytest.raises(ProblemsFound, match="cannot read the package descriptor"):
+        load(path="http://127.0.0.1:9/infratracker/datapackage.json")  # nothing listens on port 9
+
+
+def test_an_invalid_package_names_its_problems_in_the_exception(checkout):
+    from infratracker.core.problems import ProblemsFound
+    from infratracker.loading.api import load
+
+    path = checkout.data / "projects.csv"
+    path.write_bytes(path.read_bytes().replace(b",railway,", b",not-a-type,", 1))
+    with pytest.raises(ProblemsFound) as err:
+        load(path=checkout.root)
+    assert "data/projects.csv" in str(err.value) and "hash" in str(err.value)

@@ -77,6 +77,12 @@ def test_package_and_parquet_downloads(app, repo):
     r = get(app, "/downloads/parquet/projects.parquet")
     frame = pd.read_parquet(io.BytesIO(r.content))
     assert isinstance(frame["status"].dtype, pd.CategoricalDtype)
+    import pyarrow.parquet as pq
+
+    status = pq.read_schema(io.BytesIO(r.content)).field("status").type
+    codes = list(pd.read_csv(repo.data / "codelists.csv").query("codelist == 'project_status'")
+                 .sort_values("position")["code"])
+    assert status.ordered and list(frame["status"].cat.categories)[:len(codes)] == codes  # codelist order
     assert sorted(frame["project_id"]) == sorted(pd.read_csv(repo.data / "projects.csv")["project_id"])
 
 

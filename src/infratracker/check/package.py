@@ -18,7 +18,7 @@ from infratracker.check import engine
 from infratracker.core import csvio
 from infratracker.core import registry
 from infratracker.core.paths import Layout
-from infratracker.core.problems import Problem, raise_if
+from infratracker.core.problems import Problem, ProblemsFound, raise_if
 
 
 class Package:
@@ -32,9 +32,17 @@ class Package:
         if self.remote:
             self.base = loc if loc.endswith(".json") else loc.rstrip("/") + "/datapackage.json"
         else:
-            path = Path(loc)
+            path = Path(loc).expanduser()  # "~/Downloads/infratracker" as users write it
             self.base = str(path / "datapackage.json" if path.is_dir() else path)
-        self.descriptor = json.loads(self.read_bytes(self.base))
+        try:
+            self.descriptor = json.loads(self.read_bytes(self.base))
+        except OSError as exc:  # a missing file, a wrong URL (HTTPError and URLError are OSErrors)
+            raise ProblemsFound([Problem(self.base, "", "", f"cannot read the package descriptor: "
+                                         f"{getattr(exc, 'reason', None) or exc.strerror or exc}")],
+                                "nothing was loaded") from None
+        except ValueError as exc:
+            raise ProblemsFound([Problem(self.base, "", "", f"is not a JSON package descriptor: {exc}")],
+                                "nothing was loaded") from None
         self.resources = {r["name"]: r for r in self.descriptor.get("resources", [])}
 
     def read_bytes(self, where: str) -> bytes:
@@ -123,7 +131,7 @@ class Checked:
 
 def pandas_frame(res: registry.Resource, table: pa.Table, codes: dict[str, list[str]]) -> pd.DataFrame:
     """The frame `load()` gives: nullable integers and booleans, pandas strings, datetimes,
-    categoricals for codelists (in codelist order)."""
+    ordered categoricals for codelists (in codelist order)."""
     columns = {}
     for f in res.fields:
         col = table[f.name]
@@ -131,7 +139,8 @@ def pandas_frame(res: registry.Resource, table: pa.Table, codes: dict[str, list[
             values = col.to_pylist()
             listed = codes.get(f.codelist, [])
             extra = sorted({v for v in values if v is not None} - set(listed))
-            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra])
+            # ordered as the codelist lists its codes, so that status >= "implementation" works
+            columns[f.name] = pd.Categorical(values, categories=[*listed, *extra], ordered=True)
         elif f.type == "date":
             columns[f.name] = pc.cast(col, pa.timestamp("ns")).to_pandas().astype("datetime64[ns]")
         elif f.type == "string":

@@ -15,13 +15,19 @@ class Problem:
         return f"{self.file}: record {self.record or '-'}: field {self.field or '-'}: {self.message}"
 
 
+SHOWN = 5  # problems named in the exception's message; report() names every one
+
+
 class ProblemsFound(Exception):
     """Raised at the end of a stage that found problems; carries every one of them."""
 
     def __init__(self, problems: list[Problem], consequence: str = "nothing was published"):
         self.problems = sorted(set(problems))
         self.consequence = consequence
-        super().__init__(f"{len(self.problems)} problem(s)")
+        # the exception's own text names them too, for pandas users who see only a traceback
+        shown = "; ".join(str(p) for p in self.problems[:SHOWN])
+        more = f"; and {len(self.problems) - SHOWN} more" if len(self.problems) > SHOWN else ""
+        super().__init__(f"{len(self.problems)} problem(s): {shown}{more}")
 
     def report(self) -> str:
         lines = [str(p) for p in self.problems]
