@@ -185,3 +185,27 @@ def test_infratracker_serve_starts_the_site_and_version_is_printed(site_built):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_downloads_have_their_types_and_distinct_names(app, repo, site_built):
+    import hashlib
+    import zipfile
+
+    r = get(app, "/downloads/parquet/projects.parquet")
+    assert r.headers["content-type"] == "application/vnd.apache.parquet"
+    assert r.headers["content-disposition"] == 'attachment; filename="infratracker-projects.parquet"'
+    package = get(app, "/downloads/package/data/projects.csv").headers["content-disposition"]
+    sheet = get(app, "/downloads/spreadsheet/projects.csv").headers["content-disposition"]
+    assert package == 'attachment; filename="infratracker-projects.csv"'
+    assert sheet == 'attachment; filename="infratracker-projects-spreadsheet.csv"'
+    z = get(app, "/downloads/infratracker-package.zip")
+    assert z.headers["content-type"] == "application/zip"
+    digest = get(app, "/downloads/infratracker-package.zip.sha256").text.split()[0]
+    assert digest == hashlib.sha256(z.content).hexdigest()
+    with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
+        assert zf.read("infratracker/datapackage.json") == repo.descriptor.read_bytes()
+        assert zf.read("infratracker/data/projects.csv") == (repo.data / "projects.csv").read_bytes()
+        assert "infratracker/schemas/projects.pandera.yaml" in zf.namelist()
+    from infratracker.serve.site import package_zip
+
+    assert package_zip(site_built) == package_zip(site_built)  # the same files, the same bytes

@@ -6,12 +6,14 @@ which starts Datasette with the same SETTINGS that tests use through `make_app`.
 from __future__ import annotations
 
 import errno
+import hashlib
 import html
 import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,8 @@ def _home_html(description: str) -> str:
         f"<h3>Start here</h3><ul>{items}</ul>"
         f"<h3>Questions with a parameter</h3><ul>{queries}</ul>"
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
+        f'<p><a href="/downloads/{ZIP_NAME}">The whole package as one zip</a> '
+        f'(<a href="/downloads/{ZIP_NAME}.sha256">SHA-256</a>): descriptor, CSVs, Pandera schemas, data dictionary.</p>'
         '<p><a href="/downloads/package/datapackage.json">datapackage.json</a> (descriptor with schemas, '
         f"keys and hashes). CSV: {csvs}.</p><p>Parquet, for pandas, DuckDB or Spark: {parquet}.</p>"
         f"<p>CSV for spreadsheets (BOM, CRLF, formula-safe): {sheets}.</p>"
@@ -179,7 +183,27 @@ def download_files(layout: Layout, target: str = "build/downloads") -> dict[str,
         checked.frame(res.name).to_parquet(buf, index=False)
         files[f"{target}/parquet/{res.name}.parquet"] = buf.getvalue()
         files[f"{target}/spreadsheet/{res.name}.csv"] = spreadsheet_csv(res, checked.rows(res.name))
+    archive = package_zip(layout)
+    files[f"{target}/{ZIP_NAME}"] = archive
+    files[f"{target}/{ZIP_NAME}.sha256"] = f"{hashlib.sha256(archive).hexdigest()}  {ZIP_NAME}\n".encode()
     return files
+
+
+ZIP_NAME = "infratracker-package.zip"
+
+
+def package_zip(layout: Layout) -> bytes:
+    """The whole package (descriptor, CSVs, Pandera schemas, data dictionary) as one zip whose
+    bytes depend only on the files: fixed timestamps, sorted names."""
+    members = [layout.descriptor, layout.dictionary, *sorted(layout.data.glob("*.csv")),
+               *sorted(layout.schemas.glob("*.yaml"))]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in members:
+            info = zipfile.ZipInfo(f"infratracker/{layout.rel(path)}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buf.getvalue()
 
 
 def _inspect(layout: Layout) -> bytes:

@@ -17,7 +17,7 @@ from datasette import hookimpl
 from datasette.plugins import DEFAULT_PLUGINS, pm
 from datasette.utils.asgi import Response
 
-from . import requests, sqlite_guard
+from . import downloads, requests, sqlite_guard
 from .response_cache import ResponseCache
 
 PLUGIN = "infratracker"
@@ -111,10 +111,13 @@ def harden(app, datasette):
         if scope["type"] != "http":
             return await app(scope, receive, send)
 
+        extra = HEADERS + downloads.headers(scope.get("path", ""))
+        replaced = {k for k, _v in extra}
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _HEADER_NAMES]
-                message = {**message, "headers": headers + HEADERS}
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
+                message = {**message, "headers": headers + extra}
             await send(message)
 
         async def refuse(status: int, text: str):
