@@ -358,6 +358,7 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
                 raise engine.Failed(failures)
             typed[res.name] = table
     kept: dict[str, pa.Array] = {}
+    staying: dict[str, pa.Table] = {}
 
     def kept_keys(table: str) -> pa.Array:
         """Record keys of the rows that stay (sort keys joined by KEY_SEPARATOR, turned into '/')."""
@@ -374,10 +375,12 @@ def _validate(layout: Layout, state: State, mini: dict[str, list[dict[str, Any]]
         no other table gets new rows with unique fields besides the key)."""
         if field is None:
             return kept_keys(table)
-        published = read_strings(csvs[table], registry.resource(table))
-        stays = pc.invert(pc.is_in(published[registry.resource(table).primary_key[0]],
-                                   value_set=pa.array(sorted(deleted[table]), pa.string())))
-        return pc.filter(published[field], stays).combine_chunks()
+        if table not in staying:  # read once per table, whatever the number of unique fields
+            published = read_strings(csvs[table], registry.resource(table))
+            stays = pc.invert(pc.is_in(published[registry.resource(table).primary_key[0]],
+                                       value_set=pa.array(sorted(deleted[table]), pa.string())))
+            staying[table] = published.filter(stays)
+        return staying[table][field].combine_chunks()
 
     def keys_of(table: str, field: str | None) -> pa.Array:
         """The keys a changed row may refer to: the rows that stay, and the changed ones."""
