@@ -259,8 +259,10 @@ def oracle_row_rule_problems(res: registry.Resource, rows: list[dict[str, Any]])
             if row.get(f.name) is not None:
                 problems += [Problem("f.csv", "", n, "required") for n in f.requires if row.get(n) is None]
         for rule in res.rules:
-            if isinstance(rule, registry.OneOf) and sum(row.get(n) is not None for n in rule.fields) != 1:
-                problems.append(Problem("f.csv", "", rule.fields[0], "one of"))
+            if isinstance(rule, registry.SetCount):
+                count = sum(row.get(n) is not None for n in rule.fields)
+                if count < rule.least or (rule.most is not None and count > rule.most):
+                    problems.append(Problem("f.csv", "", rule.fields[0], "set count"))
     return problems
 
 

@@ -73,7 +73,7 @@ ABUSE = [
     "/infratracker/projects.json?_facet_size=abc", "/infratracker/projects.json?_facet_size=-1",
     "/infratracker/projects.json?_next=" + urllib.parse.quote("zzz,'"), "/infratracker/projects.json?_col=nope",
     "/infratracker/projects.json?_search=" + urllib.parse.quote('"unbalanced NEAR('),
-    "/infratracker/project_countries/a,b", "/infratracker/project_countries/a,b.json",
+    "/infratracker/project_places/a,b", "/infratracker/project_places/a,b.json",
     "/infratracker/projects/" + "x" * 5000, "/infratracker/projects.json?_shape=nope",
     "/infratracker/projects.json?_labels=nope&_json=nope", "/infratracker/nope.json",
 ]

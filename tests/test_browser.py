@@ -77,7 +77,7 @@ def test_project_page_shows_labels_and_links(page, server):
     assert page.locator("h1").inner_text() == "projects: kazakhstan-turkmenistan-iran-railway"
     assert page.get_by_text("Kazakhstan–Turkmenistan–Iran railway", exact=True).count() >= 1
     # foreign keys into this row, shown as links with counts
-    assert page.get_by_text("rows from project_id in project_countries").count() == 1
+    assert page.get_by_text("rows from project_id in parties").count() == 1
     shot(page, "project")
 
 

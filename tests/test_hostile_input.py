@@ -54,11 +54,13 @@ CASES = {
         lambda l: edit(l, "    place_type: city\n", "    place_type: city\n    place_type: sea\n"),
         [f"{F}: record astana: field place_type: duplicate key 'place_type'"]),
     ".nan": (
-        lambda l: edit(l, "    project_type: railway\n", "    project_type: railway\n    length_km: .nan\n"),
-        [f"{F}: record kazakhstan-turkmenistan-iran-railway: field length_km: expected a finite number, got nan"]),
+        lambda l: edit(l, "    project_type: railway\n", "    project_type: railway\n    quantities:\n      - kind: length\n"
+                       "        basis: measured\n        unit: km\n        value: .nan\n        quote: \"railway\"\n"),
+        [f"{F}: record kazakhstan-turkmenistan-iran-railway: field value: expected a finite number, got nan"]),
     ".inf": (
-        lambda l: edit(l, "    project_type: railway\n", "    project_type: railway\n    length_km: .inf\n"),
-        [f"{F}: record kazakhstan-turkmenistan-iran-railway: field length_km: expected a finite number, got inf"]),
+        lambda l: edit(l, "    project_type: railway\n", "    project_type: railway\n    finance:\n      - kind: loan\n"
+                       "        currency: USD\n        amount: .inf\n        quote: \"railway\"\n"),
+        [f"{F}: record kazakhstan-turkmenistan-iran-railway: field amount: expected a finite number, got inf"]),
     "30 February as a partial date": (
         lambda l: edit(l, "    agreement_type: talks\n", "    agreement_type: talks\n    date: '2025-02-30'\n"),
         [f"{F}: record kazakhstan-iran-astana-talks: field date: '2025-02-30' is not a date in the calendar"]),

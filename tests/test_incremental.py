@@ -94,7 +94,7 @@ def test_a_contradicting_source_and_a_status_change_are_merged_as_the_full_build
     prj6 = next(line for line in projects.splitlines() if line.startswith("prj-6,"))
     assert ",identification," not in prj6
     conflicts = (corpus.data / "conflicts.csv").read_text(encoding="utf-8")
-    assert "prj-5,name,Renamed Corridor 5,bench-wire-000030,true,most_recent" in conflicts
+    assert "prj-5,name,Renamed Corridor 5,Renamed Corridor 5,bench-wire-000030,true,most_recent" in conflicts
     assert published(corpus) == full_build_of_a_copy(corpus, tmp_path)
 
 
@@ -140,7 +140,7 @@ def test_a_bad_new_extract_is_reported_by_the_full_build_and_changes_nothing(cor
 
     def break_it(doc, say):
         doc["projects"][0]["sector"] = "not-a-sector"
-        doc["projects"][1]["countries"][0]["country_id"] = "XXX"
+        doc["projects"][1]["parties"][0]["country_id"] = "XXX"
 
     write_article(corpus, 30, 40, break_it)
     with pytest.raises(ProblemsFound) as err:

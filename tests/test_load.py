@@ -59,13 +59,13 @@ def test_load_a_downloaded_copy_over_http(tmp_path, repo):
 
 
 def test_load_refuses_an_edited_copy(checkout):
-    path = checkout.data / "project_countries.csv"
+    path = checkout.data / "parties.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",partner,", ",sponsor,", 1), encoding="utf-8")
     with pytest.raises(ProblemsFound) as info:
-        infratracker.load("project_countries", path=checkout.root)
+        infratracker.load("parties", path=checkout.root)
     text = info.value.report()
-    assert "data/project_countries.csv: record -: field hash" in text
-    assert "field role: 'sponsor' is not a code of codelist 'country_role'" in text
+    assert "data/parties.csv: record -: field hash" in text
+    assert "field role: 'sponsor' is not a code of codelist 'party_role'" in text
 
 
 def test_frictionless_validates_the_published_package(repo):

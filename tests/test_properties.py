@@ -48,7 +48,7 @@ def test_valid_tables_round_trip_through_csv_and_sqlite(res):
 CORRUPTIONS = ["nul", "bad_utf8", "ragged", "duplicate_row", "empty_required", "bad_code", "formula"]
 
 
-@pytest.mark.parametrize("res", [registry.resource(n) for n in ("projects", "agreement_parties", "citations",
+@pytest.mark.parametrize("res", [registry.resource(n) for n in ("projects", "parties", "finance", "quantities", "citations",
                                                                   "places", "sources")], ids=lambda r: r.name)
 def test_corruptions_are_always_rejected_at_a_named_place(res):
     file = f"data/{res.name}.csv"

@@ -56,13 +56,13 @@ def test_search_finds_canonical_record_from_garbled_spelling(app):
 
 
 def test_foreign_keys_show_names(app):
-    rows = get(app, "/infratracker/project_countries.json?_labels=on&_shape=array&project_id=instc").json()
+    rows = get(app, "/infratracker/parties.json?_labels=on&_shape=array&project_id=instc").json()
     assert [r["country_id"] for r in rows] == [{"value": "IRN", "label": "Iran"}, {"value": "KAZ", "label": "Kazakhstan"}]
-    html = get(app, "/infratracker/agreement_parties?agreement_id=kazakhstan-iran-astana-talks").text
+    html = get(app, "/infratracker/parties?agreement_id=kazakhstan-iran-astana-talks").text
     assert ">Masoud Pezeshkian</a>" in html
 
 
-@pytest.mark.parametrize("table", ["projects", "countries", "citations", "agreement_parties"])
+@pytest.mark.parametrize("table", ["projects", "countries", "citations", "parties", "finance", "source_notes"])
 def test_csv_download_equals_the_published_csv(app, repo, table):
     r = get(app, f"/infratracker/{table}.csv?_size=max")
     served = pd.read_csv(io.StringIO(r.text), dtype=str, keep_default_na=False)

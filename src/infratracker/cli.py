@@ -105,6 +105,26 @@ def cmd_add_article(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from infratracker.publish.oc4ids import OC4IDS_VERSION, export
+
+    layout = _layout(args)
+    data = export(layout)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        return 0
+    out = Path(args.output)
+    args.unchanged = f"{args.output} is unchanged"
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)  # a reader never meets half a file
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {args.output}: the projects as an OC4IDS {OC4IDS_VERSION} project package")
+    return 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -218,6 +238,17 @@ def parser() -> argparse.ArgumentParser:
                        "the Parquet and package downloads under build/downloads/.",
                        epilog="example:\n  infratracker site")
     s.set_defaults(func=cmd_site)
+
+    ex = sub.add_parser("export", formatter_class=fmt, help="export the projects in another standard (OC4IDS)",
+                        description="Write the published projects as an OC4IDS 0.9 project package (JSON): "
+                        "parties with their OC4IDS roles, budget and finance, locations, the sources as "
+                        "documents, status and sector. The export is checked against "
+                        "reference/oc4ids-project-package.schema.json and refused if it does not match.",
+                        epilog="examples:\n  infratracker export oc4ids > projects-oc4ids.json\n"
+                        "  infratracker export oc4ids --output projects-oc4ids.json")
+    ex.add_argument("format", choices=["oc4ids"], help="the standard to export to")
+    ex.add_argument("--output", "-o", help="file to write (default: standard output)")
+    ex.set_defaults(func=cmd_export)
 
     sv = sub.add_parser("serve", formatter_class=fmt, help="serve the database read-only with Datasette",
                         description="Serve build/infratracker.db read-only with Datasette, with the site's "

@@ -1,9 +1,12 @@
 """Turn all extracts (plus reference data) into the package's tables, as Python rows.
 
-Merging rule for a record named by several sources: each field takes the value of a curator
-pin if there is one, else of the most recently published source (ties: the larger source id).
-Every field on which sources disagree is listed in the `conflicts` table. Free-text fields
-(description, note) follow the same rule but are not listed as conflicts.
+Merging rule for a record named by several sources: each claim (a field, or a group of fields
+the registry compares as one value, such as an amount with its currency and year) takes the
+value of a curator pin if there is one, else of the most recently published source (ties: the
+larger source id). Every claim on which sources disagree, after normalisation, is listed in the
+`conflicts` table with the rule's pick and why. A description follows the same rule without
+being listed. A note is not a claim: the record's note is the only source's, or a pinned one;
+every source's note stays with that source in `source_notes`.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from infratracker.assemble import money
+from infratracker.assemble import units as units_of
 from infratracker.core import captures
 from infratracker.core import reference
 from infratracker.core import registry
@@ -25,7 +29,6 @@ from infratracker.core.problems import Problem
 from infratracker.core.textfiles import file_problems
 from infratracker.extracts.parse import Extract, Row, date_precision, parse_extract, short_hash
 
-NOT_CONFLICTS = {"description", "note"}
 
 
 @dataclass
@@ -239,39 +242,100 @@ def _rules(text: bytes) -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def merge_rows(rows: list[Row], published: dict[str, dt.date]) -> tuple[dict[str, Any], list[dict[str, Any]], list[Problem]]:
+def merge_rows(rows: list[Row], published: dict[str, dt.date],
+               units: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]], list[Problem]]:
     """One record from the rows several extracts give for it."""
     res = registry.resource(rows[0].table)
     if len(rows) == 1:  # most records: one source, nothing to choose or to report (and no copy)
         values = rows[0].values
-        for name in res.field_names:
-            values.setdefault(name, None)
+        for f in res.fields:
+            values.setdefault(f.name, None)
+            if f.source_of is not None and values.get(f.source_of) is not None:
+                values[f.name] = rows[0].source_id
         return values, [], []
     order = sorted(rows, key=lambda r: (published.get(r.source_id) or dt.date.min, r.source_id))
-    merged: dict[str, Any] = {}
+    merged: dict[str, Any] = {f.name: None for f in res.fields}
+    winners: dict[str, Row] = {}
     conflicts, problems = [], []
-    for f in res.fields:
-        given = [(r, r.values[f.name]) for r in order if r.values.get(f.name) is not None]
+    for group in res.claim_groups():
+        given = [(r, tuple(r.values.get(n) for n in group)) for r in order
+                 if any(r.values.get(n) is not None for n in group)]
         if not given:
-            merged[f.name] = None
             continue
-        pinned = [(r, v) for r, v in given if f.name in r.pinned]
-        if len({repr(v) for _, v in pinned}) > 1:
-            problems.append(Problem(pinned[-1][0].file, rows[0].key, f.name,
+        pinned = [(r, v) for r, v in given if r.pinned & set(group)]
+        if group == ("note",):  # not a claim: only a curator's pin carries it over
+            if pinned:
+                merged["note"] = pinned[-1][1][0]
+            continue
+        compared = {id(r): _compared(res, group, v, units) for r, v in given}
+        if len({compared[id(r)] for r, _ in pinned}) > 1:
+            problems.append(Problem(pinned[-1][0].file, rows[0].key, "+".join(group),
                                     "pinned to different values by " + ", ".join(r.file for r, _ in pinned)))
         winner, rule = (pinned[-1], "pinned") if pinned else (given[-1], "most_recent")
-        merged[f.name] = winner[1]
-        if f.name in NOT_CONFLICTS or len({repr(v) for _, v in given}) < 2:
+        merged.update(zip(group, winner[1]))
+        for name in group:
+            winners[name] = winner[0]
+        if set(group) <= set(res.annotations) or len({compared[id(r)] for r, _ in given}) < 2:
             continue
         for r, v in given:
             chosen = r is winner[0]
             conflicts.append({
-                "conflict_id": "cnf-" + short_hash(res.name, rows[0].key, f.name, r.source_id),
-                "record_table": res.name, "record_id": rows[0].key, "field": f.name,
-                "value": str(v), "source_id": r.source_id, "published": chosen,
+                "conflict_id": "cnf-" + short_hash(res.name, rows[0].key, "+".join(group), r.source_id),
+                "record_table": res.name, "record_id": rows[0].key, "field": "+".join(group),
+                "value": _shown(group, v), "normalised": _shown_compared(compared[id(r)]),
+                "source_id": r.source_id, "published": chosen,
                 "rule": rule if chosen else "superseded",
+                "reason": _reason(rule, chosen, winner[0], published),
             })
+    for f in res.fields:
+        if f.source_of is not None and f.source_of in winners:
+            merged[f.name] = winners[f.source_of].source_id
     return merged, conflicts, problems
+
+
+def _number(value: float) -> str:
+    """A number as compared and shown: 1814, 1814.0 and 1,814 (once read) are all "1814"."""
+    value = units_of.canonical_number(float(value))
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _compared(res: registry.Resource, group: tuple[str, ...], values: tuple[Any, ...],
+              units: dict[str, str]) -> tuple[Any, ...]:
+    """A claim's value as compared: numbers canonical, a quantity in its normalised unit."""
+    given = dict(zip(group, values))
+    if "unit" in given and "value" in given:
+        value, unit = units_of.normalise(given["value"], given.get("unit"), given.get("currency"), units)
+        if value is not None:
+            return (_number(value), unit)
+    out = []
+    for name, v in zip(group, values):
+        kind = res.field(name).type
+        out.append(_number(v) if kind in ("number", "integer") and v is not None and not isinstance(v, bool) else v)
+    return tuple(out)
+
+
+def _shown(group: tuple[str, ...], values: tuple[Any, ...]) -> str:
+    """A value as the source gave it, with its unit or currency: "162 km", "1600000000 EUR (2024)"."""
+    given = dict(zip(group, values))
+    if "amount" in given and "currency" in given:
+        year = f" ({given['amount_year']})" if given.get("amount_year") is not None else " (no year stated)"
+        return f"{_number(given['amount'])} {given['currency']}{year}" if given["amount"] is not None else "-"
+    if "value" in given:
+        return f"{_number(given['value'])} {given.get('unit') or given.get('currency') or ''}".strip()
+    return " ".join("-" if v is None else (_number(v) if isinstance(v, float) else str(v)) for v in values)
+
+
+def _shown_compared(compared: tuple[Any, ...]) -> str:
+    return " ".join("-" if v is None else str(v) for v in compared)
+
+
+def _reason(rule: str, chosen: bool, winner: Row, published: dict[str, dt.date]) -> str:
+    date = published.get(winner.source_id)
+    if rule == "pinned":
+        why = f"a curator pinned the value of {winner.source_id} in {winner.file}"
+    else:
+        why = f"no pin, and {winner.source_id} is the most recently published source ({date})"
+    return ("published: " if chosen else f"not published: {winner.source_id} wins; ") + why
 
 
 def assemble(layout: Layout) -> Assembled:
@@ -300,10 +364,11 @@ def assemble(layout: Layout) -> Assembled:
             origins.setdefault(k, ext.file)
 
     tables: dict[str, list[dict[str, Any]]] = {r.name: [] for r in registry.RESOURCES}
+    units = reference.units(layout.reference)
     for (table, _key), rows in grouped.items():
         if table == "countries":
             continue  # countries come from ISO 3166; extracts only cite them
-        merged, conflicts, merge_problems = merge_rows(rows, published)
+        merged, conflicts, merge_problems = merge_rows(rows, published, units)
         tables[table].append(merged)
         tables["conflicts"].extend(conflicts)
         problems += merge_problems
@@ -319,7 +384,7 @@ def assemble(layout: Layout) -> Assembled:
 
     for src in tables["sources"]:
         src.update(sizes.get(src["source_id"], {"bytes": None, "body_chars": None}))
-    derive(tables, published, origins, problems)
+    derive(tables, published, origins, problems, units)
     for ext in extracts:
         add_evidence(ext, tables)
     contributors = contributors_table({k: [r.file for r in rows] for k, rows in grouped.items()})
@@ -346,23 +411,37 @@ def latest_status(events: list[dict[str, Any]], as_of: str | None = None) -> dic
 
 
 def derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
-            origins: dict[tuple[str, str], str], problems: list[Problem],
-            other_events: list[dict[str, Any]] = ()) -> None:
-    """Derived fields of the rows in `tables`; a project's status also counts `other_events`
-    (already derived: an incremental rebuild passes the unchanged events of the projects it
-    touches)."""
+           origins: dict[tuple[str, str], str], problems: list[Problem], units: dict[str, str],
+           others: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """Derived fields of the rows in `tables`. A project's derived fields also count `others`
+    (table -> rows already derived: an incremental rebuild passes the unchanged status events,
+    finance and quantities of the projects it touches)."""
+    others = others or {}
     for ev in tables["status_events"]:
         ev["date_precision"] = date_precision(ev.get("event_date"))
         ev["reported_date"] = published.get(ev["source_id"])
     for agr in tables["agreements"]:
         agr["date_precision"] = date_precision(agr.get("date"))
-    latest = latest_status([*other_events, *tables["status_events"]])
+    for fin in tables["finance"]:
+        fin["date_precision"] = date_precision(fin.get("date"))
+        usd = money.to_usd(fin.get("amount"), fin.get("currency"), fin.get("amount_year"),
+                           published.get(fin.get("amount_source_id")))
+        fin["amount_usd"], fin["usd_rate_date"], fin["usd_basis"], fin["usd_note"] = usd
+    for qty in tables["quantities"]:
+        qty["value_normalised"], qty["unit_normalised"] = units_of.normalise(
+            qty.get("value"), qty.get("unit"), qty.get("currency"), units)
+    latest = latest_status([*others.get("status_events", ()), *tables["status_events"]])
+    costs = headline_costs([*others.get("finance", ()), *tables["finance"]], published)
+    lengths = headline_lengths([*others.get("quantities", ()), *tables["quantities"]])
     for prj in tables["projects"]:
-        prj["cost_amount_usd"], prj["cost_usd_rate_date"] = money.to_usd(
-            prj.get("cost_amount"), prj.get("cost_currency"), prj.get("cost_year"))
         ev = latest.get(prj["project_id"])
         prj["status"] = ev["status"] if ev else None
         prj["status_date"] = ev.get("event_date") if ev else None
+        fin = costs.get(prj["project_id"]) or {}
+        prj.update(cost_finance_id=fin.get("finance_id"), cost_amount=fin.get("amount"),
+                   cost_currency=fin.get("currency"), cost_year=fin.get("amount_year"),
+                   cost_amount_usd=fin.get("amount_usd"))
+        prj["length_km"] = lengths.get(prj["project_id"])
     iso2 = {c["country_id"]: c["iso_alpha2"] for c in tables["countries"]}
     for place in tables["places"]:
         place.update(latitude=None, longitude=None, coordinates_source="none")
@@ -382,6 +461,37 @@ def derive(tables: dict[str, list[dict[str, Any]]], published: dict[str, Any],
         place.update(latitude=hit["latitude"], longitude=hit["longitude"], coordinates_source="gazetteer")
 
 
+def headline_costs(finance: list[dict[str, Any]], published: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Project id -> its total_cost row stated most recently (by its source's publication date)."""
+    best: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for fin in finance:
+        if fin.get("kind") != "total_cost" or fin.get("amount") is None:
+            continue
+        day = published.get(fin.get("amount_source_id")) or dt.date.min
+        order = (day, fin.get("amount_source_id") or "", fin["finance_id"])
+        cur = best.get(fin["project_id"])
+        if cur is None or order > cur[0]:
+            best[fin["project_id"]] = (order, fin)
+    return {k: v for k, (_o, v) in best.items()}
+
+
+LENGTH_BASES = ("measured", "design")  # a target length is not the project's length
+
+
+def headline_lengths(quantities: list[dict[str, Any]]) -> dict[str, float]:
+    """Project id -> the length of the whole project in km: measured before design."""
+    best: dict[str, tuple[int, float]] = {}
+    for q in quantities:
+        if (q.get("kind") != "length" or not q.get("project_id") or q.get("country_id") or q.get("section")
+                or q.get("basis") not in LENGTH_BASES or q.get("unit_normalised") != "km"):
+            continue
+        rank = LENGTH_BASES.index(q["basis"])
+        cur = best.get(q["project_id"])
+        if cur is None or rank < cur[0]:
+            best[q["project_id"]] = (rank, q["value_normalised"])
+    return {k: v for k, (_r, v) in best.items()}
+
+
 def _evidence_ids(ext: Extract) -> None:
     """Ids of an extract's citations, aliases and corrections: hashes of what they say, so that
     they are stable across builds (and computed once, when the extract is parsed and cached)."""
@@ -393,9 +503,12 @@ def _evidence_ids(ext: Extract) -> None:
     for cor in ext.corrections:
         cor["correction_id"] = "cor-" + short_hash(cor["record_table"], cor["record_id"], cor["field"],
                                                    cor["source_id"])
+    for note in ext.notes:
+        note["source_note_id"] = "snt-" + short_hash(note["record_table"], note["record_id"], note["source_id"])
 
 
 def add_evidence(ext: Extract, tables: dict[str, list[dict[str, Any]]]) -> None:
     tables["citations"].extend(ext.citations)
     tables["aliases"].extend(ext.aliases)
     tables["corrections"].extend(ext.corrections)
+    tables["source_notes"].extend(ext.notes)

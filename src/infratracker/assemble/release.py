@@ -48,8 +48,10 @@ def diff(old: dict[str, dict[str, dict[str, str]]], new: dict[str, dict[str, dic
     out: dict[str, Any] = {}
     for table in sorted(set(old) | set(new)):
         before, after = old.get(table, {}), new.get(table, {})
-        changed = {rid: sorted(f for f in after[rid] if before[rid].get(f) != after[rid][f])
-                   for rid in sorted(set(before) & set(after)) if before[rid] != after[rid]}
+        # a column the model added or dropped, empty in the row, is not a change of the row
+        changed = {rid: fields for rid in sorted(set(before) & set(after))
+                   if (fields := sorted(f for f in set(before[rid]) | set(after[rid])
+                                        if before[rid].get(f, "") != after[rid].get(f, "")))}
         entry = {"added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
                  "changed": changed}
         if any(entry.values()):
@@ -59,7 +61,10 @@ def diff(old: dict[str, dict[str, dict[str, str]]], new: dict[str, dict[str, dic
 
 def has_stable_ids(table: str) -> bool:
     """Tables whose rows have their own published id (projects, agreements...). Link rows and
-    evidence rows (hash ids) come and go with the records they belong to."""
+    evidence rows (hash ids) come and go with the records they belong to. A table the model no
+    longer has (its rows migrated to another) is neither."""
+    if table not in registry.RESOURCE_METADATA:
+        return False
     res = registry.resource(table)
     return res.citable and len(res.primary_key) == 1 and res.field(res.primary_key[0]).curated
 

@@ -81,15 +81,18 @@ def article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
                          {"quote": say(f"The {name} links {countries[0]} and {countries[1]}."), "field": "description"},
                          {"quote": say(f"It is a {kind.replace('_', ' ')}, numbered {p}."), "field": "project_type"},
                          {"quote": say(f"Its sector code is {sector} for project {p}."), "field": "sector"}],
-            "countries": [{"country_id": c, "role": ROLES[(p + k) % len(ROLES)],
+            "parties": [{"country_id": c, "role": ROLES[(p + k) % len(ROLES)],
                            "quote": say(f"{c} takes part in project {p} as {ROLES[(p + k) % len(ROLES)]}.")}
                           for k, c in enumerate(countries[: 2 + p % 2])],
             "status_events": [{"status": STATUSES[p % len(STATUSES)],
                                "quote": say(f"Project {p} is now at the {STATUSES[p % len(STATUSES)]} stage.")}],
         }
         if p % 3 == 0:
-            entry["length_km"] = float(100 + p % 900)
-            entry["evidence"].append({"quote": say(f"Project {p} is {100 + p % 900} km long."), "field": "length_km"})
+            entry["quantities"] = [{"kind": "length", "basis": "measured", "value": float(100 + p % 900), "unit": "km",
+                                    "quote": say(f"Project {p} is {100 + p % 900} km long.")}]
+        if p % 5 == 0:
+            entry["finance"] = [{"kind": "total_cost", "amount": float(10 + p % 90) * 1e6, "currency": "EUR",
+                                 "quote": say(f"Project {p} costs {10 + p % 90} million euros.")}]
         projects.append(entry)
     for k, old in enumerate(rng.sample(range(first), 2) if i else []):  # later articles return to earlier projects
         projects.append({"id": f"prj-{old}", "evidence": [{"quote": say(f"Article {i} returns to project {old} ({k}).")}]})

@@ -25,7 +25,7 @@ from infratracker.core import csvio
 from infratracker.core import registry
 from infratracker.core.cells import parse_cell, partial_date_problem
 from infratracker.core.problems import Problem
-from infratracker.core.registry import DATE_MAX, DATE_MIN, OneOf, RecordRef, Resource
+from infratracker.core.registry import DATE_MAX, DATE_MIN, RecordRef, Resource, SetCount
 
 # A partial date spelled as the pattern wants can still be no day of the calendar (2025-02-30);
 # one spelled otherwise is the schema's to report.
@@ -157,7 +157,7 @@ def schema_failures(res: Resource, table: pa.Table, codes: dict[str, list[str]])
 
 def rule_failures(res: Resource, table: pa.Table) -> list[Failure]:
     """Rules within a row: partial dates that are days of the calendar, fields that require
-    others, and OneOf."""
+    others, and SetCount (exactly one of, at most one of...)."""
     failures = []
     for f in res.fields:
         if f.pattern == registry.PARTIAL_DATE and table.num_rows:
@@ -173,14 +173,15 @@ def rule_failures(res: Resource, table: pa.Table) -> list[Failure]:
             mask = pc.and_(pc.is_valid(table[f.name]), pc.is_null(table[needed]))
             failures += [Failure(res.name, i, needed, f"required when {f.name} is set") for i in _rows_where(mask)]
     for rule in res.rules:
-        if isinstance(rule, OneOf) and table.num_rows:
+        if isinstance(rule, SetCount) and table.num_rows:
             set_count = None
             for name in rule.fields:
                 one = pc.cast(pc.is_valid(table[name]), pa.int8())
                 set_count = one if set_count is None else pc.add(set_count, one)
-            failures += [Failure(res.name, i, rule.fields[0],
-                                 f"a party is exactly one of {' or '.join(rule.fields)}")
-                         for i in _rows_where(pc.not_equal(set_count, 1))]
+            bad = pc.less(set_count, rule.least)
+            if rule.most is not None:
+                bad = pc.or_(bad, pc.greater(set_count, rule.most))
+            failures += [Failure(res.name, i, rule.fields[0], rule.describe()) for i in _rows_where(bad)]
     return failures
 
 

@@ -22,12 +22,14 @@ def codelist_rows(reference_dir: Path) -> list[dict[str, Any]]:
     lists: dict[str, list[dict[str, Any]]] = {}
     for name, spec in load_yaml(reference_dir / "codelists.yaml").items():
         lists[name] = [{"code": code, "label": entry["label"], "definition": entry.get("definition"),
-                        "authority": spec["authority"]} for code, entry in spec["codes"].items()]
+                        "authority": spec["authority"], "oc4ids_code": entry.get("oc4ids"),
+                        "pint_unit": entry.get("pint")} for code, entry in spec["codes"].items()]
     lists["currency"] = [{"code": c.alpha_3, "label": c.name, "definition": None,
-                          "authority": "ISO 4217 (pycountry)"}
+                          "authority": "ISO 4217 (pycountry)", "oc4ids_code": None, "pint_unit": None}
                          for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3)]
     lists["record_table"] = [{"code": r.name, "label": r.title, "definition": r.description,
-                              "authority": "infratracker"} for r in registry.RESOURCES if r.citable]
+                              "authority": "infratracker", "oc4ids_code": None, "pint_unit": None}
+                             for r in registry.RESOURCES if r.citable]
     return [{"codelist": name, "position": i, **entry}
             for name, entries in lists.items() for i, entry in enumerate(entries, 1)]
 
@@ -37,6 +39,12 @@ def codes_by_list(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     for row in sorted(rows, key=lambda r: (r["codelist"], r["position"] or 0)):
         out.setdefault(row["codelist"], []).append(row["code"])
     return out
+
+
+def units(reference_dir: Path) -> dict[str, str]:
+    """Unit code -> its pint expression, from the `unit` codelist, in the list's order."""
+    spec = load_yaml(reference_dir / "codelists.yaml")["unit"]["codes"]
+    return {code: entry["pint"] for code, entry in spec.items()}
 
 
 @lru_cache(maxsize=1)

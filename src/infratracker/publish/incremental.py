@@ -39,7 +39,9 @@ from infratracker.core.paths import Layout
 from infratracker.extracts.parse import Row
 from infratracker.publish import render
 
-VERSION = 1
+VERSION = 2
+# Tables whose rows a project's derived fields are computed from (merge.derive).
+FEEDS_PROJECTS = ("status_events", "finance", "quantities")
 
 
 @dataclass
@@ -268,8 +270,9 @@ def _changes(layout: Layout, state: State, new: list[merge.Processed], csvs: dic
                 continue
             new_rows.setdefault(k, []).append(row)
     affected = set(new_rows)
+    # a project's derived fields (status, cost, length) depend on these rows of it
     affected |= {("projects", r.values.get("project_id")) for k, rows in new_rows.items()
-                 if k[0] == "status_events" for r in rows}
+                 if k[0] in FEEDS_PROJECTS for r in rows if r.values.get("project_id")}
 
     # every other extract that gives an affected record, read from the cache
     given_by = contributors_of(state.contributors, affected)
@@ -284,6 +287,7 @@ def _changes(layout: Layout, state: State, new: list[merge.Processed], csvs: dic
     published = {d.ext.source.get("source_id"): d.ext.source.get("published_date")
                  for d in [*loaded.values(), *new]}
     sizes = {d.ext.source.get("source_id"): d.size for d in new}
+    units = reference.units(layout.reference)
 
     mini: dict[str, list[dict[str, Any]]] = {r.name: [] for r in registry.RESOURCES}
     deleted: dict[str, set[str]] = {r.name: set() for r in registry.RESOURCES}
@@ -297,9 +301,9 @@ def _changes(layout: Layout, state: State, new: list[merge.Processed], csvs: dic
         if old_rows:
             deleted[table].add(_sort_key(res, {k: v for k, v in zip(res.primary_key, _key_cells(res, key))}))
             _old, old_conflicts, _p = merge.merge_rows([Row(r.table, dict(r.values), r.file, r.source_id, r.pinned)
-                                                       for r in old_rows], published)
+                                                       for r in old_rows], published, units)
             deleted["conflicts"] |= {c["conflict_id"] for c in old_conflicts}
-        merged, conflicts, problems = merge.merge_rows(rows, published)
+        merged, conflicts, problems = merge.merge_rows(rows, published, units)
         if problems:
             raise Unsure("pins disagree")
         mini[table].append(merged)
@@ -308,12 +312,19 @@ def _changes(layout: Layout, state: State, new: list[merge.Processed], csvs: dic
         src.update(sizes.get(src["source_id"], {"bytes": None, "body_chars": None}))
 
     projects = {p["project_id"] for p in mini["projects"]}
-    replaced = {e["event_id"] for e in mini["status_events"]}
-    events = _published_rows(csvs, "status_events", "project_id", projects)
-    other_events = [e for e in events if e["event_id"] not in replaced]
+    others = {}
+    for table in FEEDS_PROJECTS:
+        key = registry.resource(table).primary_key[0]
+        replaced = {r[key] for r in mini[table]}
+        others[table] = [r for r in _published_rows(csvs, table, "project_id", projects) if r[key] not in replaced]
+    # the headline cost is the total cost stated most recently: the dates of the sources of
+    # unchanged finance rows are needed too
+    cited = {r.get("amount_source_id") for r in others["finance"]} - set(published) - {None}
+    published.update({s["source_id"]: s["published_date"]
+                      for s in _published_rows(csvs, "sources", "source_id", cited)})
     derive_problems: list = []
     mini["countries"] = list(reference.country_rows())
-    merge.derive(mini, published, {}, derive_problems, other_events)
+    merge.derive(mini, published, {}, derive_problems, units, others)
     mini["countries"] = []
     if derive_problems:
         raise Unsure("a derived value could not be derived")

@@ -20,6 +20,7 @@ from typing import Any
 from infratracker.core import reference
 from infratracker.core import registry
 from infratracker.core.paths import Layout, remove_stale
+from infratracker.publish import oc4ids
 from infratracker.publish.views import VIEWS
 
 DATABASE = "infratracker"
@@ -43,7 +44,7 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
         "title": "Projects by country",
         "description": "Every project a country is involved in, with its role. Use an ISO alpha-3 code.",
         "sql": """select p.project_id, p.name, pc.role, p.sector, p.status
-from project_countries pc join projects p on p.project_id = pc.project_id
+from parties pc join projects p on p.project_id = pc.project_id
 where pc.country_id = upper(:country) order by p.name, pc.role""",
     },
     "constraints_affecting_project": {
@@ -76,7 +77,7 @@ order by coalesce(se.event_date, se.reported_date) desc, se.event_id desc limit 
         "title": "The corridor network",
         "description": "Transport projects and the countries they link, one edge per project and country.",
         "sql": """select p.name as project, p.project_type, p.sector, c.name as country, pc.role
-from projects p join project_countries pc on pc.project_id = p.project_id
+from projects p join parties pc on pc.project_id = p.project_id
 join countries c on c.country_id = pc.country_id
 where p.sector like 'transport%' order by p.name, c.name, pc.role""",
     },
@@ -87,6 +88,9 @@ START_HERE = [
     ("project_overview", "Projects at a glance", "each project with its countries, roles and counts of agreements, constraints and citations"),
     ("project_country_roles", "Projects by country and role", "facet by country, role or sector"),
     ("agreement_overview", "Agreements", "signed, discussed or proposed, with parties and projects"),
+    ("involvement", "Who is involved, and how", "countries, blocs, organisations and people, with their roles"),
+    ("finance_overview", "Money", "costs, loans, credit lines and grants, with terms and US dollar figures"),
+    ("disagreements", "Where sources disagree", "each claim two sources give differently, and which one is published"),
     ("projects_facing_constraints", "Projects facing funding constraints", "sanctions, political pressure, competition"),
     ("evidence", "Evidence", "every quote behind every record, with its source"),
     ("place_map", "Map", "places named by the sources"),
@@ -114,6 +118,8 @@ def _home_html(description: str) -> str:
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
         f'<p><a href="/downloads/{ZIP_NAME}">The whole package as one zip</a> '
         f'(<a href="/downloads/{ZIP_NAME}.sha256">SHA-256</a>): descriptor, CSVs, Pandera schemas, data dictionary.</p>'
+        f'<p><a href="/downloads/{OC4IDS_NAME}">The projects as an OC4IDS project package</a> (JSON): '
+        "parties with roles, budget and finance, locations, sources as documents.</p>"
         '<p><a href="/downloads/package/datapackage.json">datapackage.json</a> (descriptor with schemas, '
         f"keys and hashes). CSV: {csvs}.</p><p>Parquet, for pandas, DuckDB or Spark: {parquet}.</p>"
         f"<p>CSV for spreadsheets (BOM, CRLF, formula-safe): {sheets}.</p>"
@@ -183,6 +189,7 @@ def download_files(layout: Layout, target: str = "build/downloads") -> dict[str,
         checked.frame(res.name).to_parquet(buf, index=False)
         files[f"{target}/parquet/{res.name}.parquet"] = buf.getvalue()
         files[f"{target}/spreadsheet/{res.name}.csv"] = spreadsheet_csv(res, checked.rows(res.name))
+    files[f"{target}/{OC4IDS_NAME}"] = oc4ids.export(layout)
     archive = package_zip(layout)
     files[f"{target}/{ZIP_NAME}"] = archive
     files[f"{target}/{ZIP_NAME}.sha256"] = f"{hashlib.sha256(archive).hexdigest()}  {ZIP_NAME}\n".encode()
@@ -190,6 +197,7 @@ def download_files(layout: Layout, target: str = "build/downloads") -> dict[str,
 
 
 ZIP_NAME = "infratracker-package.zip"
+OC4IDS_NAME = "infratracker-oc4ids.json"
 
 
 def package_zip(layout: Layout) -> bytes:

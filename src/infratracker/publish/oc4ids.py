@@ -1,0 +1,175 @@
+"""The projects as an OC4IDS project package (Open Contracting for Infrastructure Data Standard).
+
+Built from the validated package, so it says nothing the CSVs do not: parties with their OC4IDS
+roles (the `oc4ids_code` of each party role in the codelists), the headline cost as the budget
+and every finance row as a budget breakdown, locations from places (with coordinates where the
+package has them) and countries, the sources as documents, status and sector.
+
+No package we found ships the OC4IDS schema for offline use (libcoveoc4ids and oc4idskit fetch
+it from standard.open-contracting.org), so `reference/oc4ids-project-package.schema.json` holds
+the part of it this export uses, with the standard's codelists; the tests validate against it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from infratracker.core import reference
+from infratracker.core.paths import Layout
+
+OC4IDS_VERSION = "0.9"
+# Our project statuses that OC4IDS 0.9's projectStatus lacks: an asset in operation or being
+# retired has completed its project.
+STATUS = {"maintenance": "completed", "decommissioning": "completed", "decommissioned": "completed"}
+
+
+def publication_date(layout: Layout, sources: list[dict[str, Any]]) -> str:
+    """The latest release's date (releases/*.json), else the latest source's: never today's,
+    so that the export is the same file whenever it is written."""
+    dates = [json.loads(p.read_text(encoding="utf-8")).get("date") for p in sorted(layout.root.glob("releases/*.json"))]
+    dates = [d for d in dates if isinstance(d, str)]
+    day = max(dates) if dates else max((str(s["published_date"]) for s in sources), default="1970-01-01")
+    return f"{day}T00:00:00Z"
+
+
+def _amount(value: float | None, currency: str | None) -> dict[str, Any] | None:
+    return None if value is None or currency is None else {"amount": value, "currency": currency}
+
+
+def _clean(obj: Any) -> Any:
+    """Drop empty values: OC4IDS fields are omitted, not null, when unknown."""
+    if isinstance(obj, dict):
+        out = {k: _clean(v) for k, v in obj.items()}
+        return {k: v for k, v in out.items() if v not in (None, [], {}, "")}
+    if isinstance(obj, list):
+        return [c for c in (_clean(v) for v in obj) if c not in (None, [], {}, "")]
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    return obj
+
+
+def project_package(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The OC4IDS project package of the typed rows of every table."""
+    package = reference.load_yaml(layout.reference / "package.yaml")
+    by = {name: {} for name in ("countries", "blocs", "organisations", "people", "places", "sources")}
+    for name, key in (("countries", "country_id"), ("blocs", "bloc_id"), ("organisations", "organisation_id"),
+                      ("people", "person_id"), ("places", "place_id"), ("sources", "source_id")):
+        by[name] = {r[key]: r for r in tables[name]}
+    oc4ids_role = {r["code"]: r["oc4ids_code"] for r in tables["codelists"] if r["codelist"] == "party_role"}
+
+    def party(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        for column, table, kind in (("organisation_id", "organisations", "organisation"), ("bloc_id", "blocs", "bloc"),
+                                    ("country_id", "countries", "country"), ("person_id", "people", "person")):
+            if row.get(column):
+                rec = by[table][row[column]]
+                country = rec.get("country_id") if kind != "country" else rec["country_id"]
+                entry = {"id": f"{kind}/{row[column]}", "name": rec["name"],
+                         "address": {"countryName": by["countries"][country]["name"]} if country else None}
+                return entry["id"], entry
+        raise AssertionError(row)
+
+    projects = []
+    for prj in sorted(tables["projects"], key=lambda r: r["project_id"]):
+        pid = prj["project_id"]
+        parties: dict[str, dict[str, Any]] = {}
+
+        def involve(row: dict[str, Any], role: str | None) -> str:
+            key, entry = party(row)
+            entry = parties.setdefault(key, {**entry, "roles": [], "details": {"infratrackerRoles": []}})
+            if role and oc4ids_role.get(role) and oc4ids_role[role] not in entry["roles"]:
+                entry["roles"].append(oc4ids_role[role])
+            if role and role not in entry["details"]["infratrackerRoles"]:
+                entry["details"]["infratrackerRoles"].append(role)
+            return key
+
+        for row in tables["parties"]:
+            if row["project_id"] == pid:
+                involve(row, row["role"])
+        breakdown = []
+        for fin in sorted((f for f in tables["finance"] if f["project_id"] == pid), key=lambda f: f["finance_id"]):
+            source = None
+            if fin.get("financier_organisation_id") or fin.get("financier_country_id"):
+                source = involve({"organisation_id": fin.get("financier_organisation_id"),
+                                  "country_id": fin.get("financier_country_id")}, "funder")
+            breakdown.append({
+                "id": fin["finance_id"], "description": f"{fin['kind']}" + (f": {fin['description']}" if fin.get("description") else ""),
+                "amount": _amount(fin.get("amount"), fin.get("currency")),
+                "sourceParty": {"id": source, "name": parties[source]["name"]} if source else None,
+            })
+        places = [pp["place_id"] for pp in tables["project_places"] if pp["project_id"] == pid]
+        locations = []
+        for place_id in places:
+            place = by["places"][place_id]
+            geometry = ({"type": "Point", "coordinates": [place["longitude"], place["latitude"]]}
+                        if place.get("latitude") is not None else None)
+            locations.append({"id": f"place/{place_id}", "description": place["name"], "geometry": geometry,
+                              "address": {"countryName": by["countries"][place["country_id"]]["name"]}
+                              if place.get("country_id") else None})
+        for row in tables["parties"]:
+            if row["project_id"] == pid and row["role"] in ("host", "transit") and row.get("country_id"):
+                locations.append({"id": f"country/{row['country_id']}/{row['role']}",
+                                  "description": f"{row['role']}: {by['countries'][row['country_id']]['name']}",
+                                  "address": {"countryName": by["countries"][row["country_id"]]["name"]}})
+        cited = sorted({c["source_id"] for c in tables["citations"]
+                        if c["record_table"] == "projects" and c["record_id"] == pid})
+        documents = [{"id": sid, "documentType": "news", "title": by["sources"][sid]["title"],
+                      "url": by["sources"][sid].get("url"),
+                      "datePublished": f"{by['sources'][sid]['published_date']}T00:00:00Z",
+                      "publisher": {"name": by["sources"][sid]["publisher"]}} for sid in cited]
+        projects.append({
+            "id": pid, "title": prj["name"], "description": prj.get("description"),
+            "status": STATUS.get(prj.get("status"), prj.get("status")),
+            "sector": [prj["sector"]] if prj.get("sector") else None,
+            "type": None,
+            "parties": list(parties.values()),
+            "budget": {"amount": _amount(prj.get("cost_amount"), prj.get("cost_currency")),
+                       "budgetBreakdown": breakdown},
+            "locations": locations, "documents": documents,
+        })
+    homepage = package.get("homepage")
+    return _clean({
+        # A URN, not an address: the package has no URL until reference/package.yaml sets a homepage.
+        "uri": f"{homepage.rstrip('/')}/infratracker-oc4ids.json" if homepage
+        else f"urn:infratracker:oc4ids:{package['version']}",
+        "publishedDate": publication_date(layout, tables["sources"]),
+        "publisher": {"name": package["contributors"][0]["title"]},
+        "license": package["licenses"][0]["path"],
+        "version": OC4IDS_VERSION,
+        "projects": projects,
+    })
+
+
+def schema_path(layout: Layout) -> Path:
+    return layout.reference / "oc4ids-project-package.schema.json"
+
+
+def problems(layout: Layout, doc: dict[str, Any]) -> list[Any]:
+    """Every way `doc` breaks the OC4IDS schema, each as a Problem naming the project and path."""
+    import jsonschema
+
+    from infratracker.core.problems import Problem
+
+    schema = json.loads(schema_path(layout).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    out = []
+    for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        record = doc["projects"][path[1]].get("id", "") if path[:1] == ["projects"] and len(path) > 1 else ""
+        out.append(Problem("infratracker-oc4ids.json", str(record), "/".join(map(str, path)), error.message))
+    return out
+
+
+def export(layout: Layout) -> bytes:
+    """The OC4IDS package of the published data, refused (ProblemsFound) unless it is valid."""
+    from infratracker.check.package import Package, check
+    from infratracker.core.problems import ProblemsFound
+
+    checked = check(Package(layout.descriptor))
+    tables = {name: checked.rows(name) for name in checked.names}
+    doc = project_package(layout, tables)
+    found = problems(layout, doc)
+    if found:
+        raise ProblemsFound(found, "the OC4IDS export does not match the OC4IDS schema")
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
