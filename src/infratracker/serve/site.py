@@ -109,6 +109,8 @@ def _home_html(description: str) -> str:
         '<label for="q"><strong>Search every record</strong> (names, aliases used by sources, quotes):</label> '
         '<input id="q" name="_search" type="search" placeholder="e.g. Pezehizyan, sanctions, Caspian"> '
         '<input type="submit" value="Search"></form>'
+        '<p><a href="/-/about">About the data</a>: what they cover, how they are made, how to cite them. '
+        "Every record has its own page with the quotes behind it: follow a search result.</p>"
         f"<h3>Start here</h3><ul>{items}</ul>"
         f"<h3>Questions with a parameter</h3><ul>{queries}</ul>"
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
