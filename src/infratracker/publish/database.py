@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,43 @@ def create_search(db: sqlite_utils.Database) -> None:
     for res in registry.RESOURCES:
         if res.search:
             db[res.name].enable_fts(list(res.search), tokenize="porter", create_triggers=False)
-    db["search_index"].create({"record_table": str, "record_id": str, "name": str, "text": str},
+    db["search_index"].create({"record_table": str, "record_id": str, "name": str, "text": str, "keys": str},
                               pk=("record_table", "record_id"))
-    db.execute(f"insert into search_index {SEARCH_SOURCES}")
-    db["search_index"].enable_fts(["name", "text"], tokenize="porter")
+    db.execute(f"insert into search_index (record_table, record_id, name, text) {SEARCH_SOURCES}")
+    add_search_keys(db)
+    db["search_index"].enable_fts(["name", "text", "keys"], tokenize="porter")
+
+
+# Words an acronym usually skips ("Bank *of* China" is BOC or BC): both spellings are indexed.
+MINOR_WORDS = {"a", "an", "and", "at", "by", "de", "for", "in", "of", "on", "the", "to"}
+WORD = re.compile(r"[^\W_]+")  # runs of letters and digits: hyphens and dashes split words
+
+
+def acronyms(name: str) -> set[str]:
+    """What a name is abbreviated to: the initials of its words, with and without the minor
+    words ("International North–South Transport Corridor" -> INSTC)."""
+    words = WORD.findall(name)
+    out = set()
+    for kept in (words, [w for w in words if w.lower() not in MINOR_WORDS]):
+        if len(kept) >= 2:
+            out.add("".join(w[0] for w in kept).upper())
+    return out
+
+
+def add_search_keys(db: sqlite_utils.Database) -> None:
+    """`keys`: the record's id and the acronyms of its name and of every alias, so that "INSTC"
+    finds the corridor whose id is `instc` and whose sources write it out in full."""
+    names: dict[tuple[str, str], set[str]] = {}
+    for table, record_id, name in db.execute("select record_table, record_id, name from search_index"):
+        names[(table, record_id)] = {name or ""}
+    for table, record_id, alias in db.execute("select record_table, record_id, alias from aliases"):
+        if (table, record_id) in names:
+            names[(table, record_id)].add(alias)
+    updates = []
+    for (table, record_id), spelled in sorted(names.items()):
+        keys = {record_id, *(a for n in spelled for a in acronyms(n))}
+        updates.append((" ".join(sorted(keys)), table, record_id))
+    db.conn.executemany("update search_index set keys = ? where record_table = ? and record_id = ?", updates)
 
 
 def load_rows(db: sqlite_utils.Database, tables: Checked | dict[str, list[dict[str, Any]]],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from infratracker.core import registry
@@ -51,8 +52,26 @@ def table_schema(res: Resource, codes: dict[str, list[str]]) -> dict[str, Any]:
     return schema
 
 
+def release_date(releases: Path, version: str) -> str | None:
+    """The day `infratracker release` recorded for this version (releases/VERSION.json), or None
+    while the version is not released yet."""
+    path = releases / f"{version}.json"
+    if not path.is_file():
+        return None
+    return str(json.loads(path.read_bytes())["date"])
+
+
+def created(releases: Path, version: str) -> str | None:
+    """`created` of the descriptor: the release day of its version, as the RFC 3339 datetime
+    Data Package v2 requires (midnight UTC, since a release records only the day). Not the clock
+    of the build, so that a rebuild of the same inputs gives the same bytes; absent until the
+    version is released, rather than a guess."""
+    day = release_date(releases, version)
+    return f"{day}T00:00:00Z" if day else None
+
+
 def descriptor(package: dict[str, Any], csvs: dict[str, bytes], sources: list[dict[str, Any]],
-               codes: dict[str, list[str]]) -> dict[str, Any]:
+               codes: dict[str, list[str]], created_at: str | None = None) -> dict[str, Any]:
     resources = []
     for res in registry.RESOURCES:
         data = csvs[res.name]
@@ -66,7 +85,9 @@ def descriptor(package: dict[str, Any], csvs: dict[str, bytes], sources: list[di
     return {
         "$schema": PROFILE,
         "name": package["name"], "title": package["title"], "description": package["description"],
-        "version": package["version"],
+        "version": str(package["version"]),
+        **({"created": created_at} if created_at else {}),
+        # only a homepage the curators set (reference/package.yaml): never a guessed address
         **({"homepage": package["homepage"]} if package.get("homepage") else {}),
         "licenses": package["licenses"],
         "sources": [{"title": f"{s['publisher']}, {s['published_date'].isoformat()}: {s['title']}",

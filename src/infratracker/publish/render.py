@@ -30,7 +30,8 @@ def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str,
     codes = reference.codes_by_list(codelists)
     outputs = {f"data/{name}.csv": data for name, data in csvs.items()}
     package = reference.load_yaml(layout.reference / "package.yaml")
-    outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, sources, codes))
+    created = descriptor.created(layout.root / "releases", str(package["version"]))
+    outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, sources, codes, created))
     if schemas is not None:
         outputs.update(schemas)
     else:

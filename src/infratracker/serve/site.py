@@ -113,6 +113,8 @@ def _home_html(description: str) -> str:
         '<label for="q"><strong>Search every record</strong> (names, aliases used by sources, quotes):</label> '
         '<input id="q" name="_search" type="search" placeholder="e.g. Pezehizyan, sanctions, Caspian"> '
         '<input type="submit" value="Search"></form>'
+        '<p><a href="/-/about">About the data</a>: what they cover, how they are made, how to cite them. '
+        "Every record has its own page with the quotes behind it: follow a search result.</p>"
         f"<h3>Start here</h3><ul>{items}</ul>"
         f"<h3>Questions with a parameter</h3><ul>{queries}</ul>"
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
@@ -125,6 +127,37 @@ def _home_html(description: str) -> str:
         f"<p>CSV for spreadsheets (BOM, CRLF, formula-safe): {sheets}.</p>"
         "<p>Every table and view also has JSON and CSV links on its page.</p></details>"
     )
+
+
+def about(layout: Layout, package: dict[str, Any]) -> dict[str, Any]:
+    """What the about page says that the database does not hold: version, release day, how to
+    cite, the changelog. Read when the site files are written, so a running site and its
+    response cache see one version of it."""
+    from infratracker.publish.descriptor import release_date
+
+    version = str(package["version"])
+    released = release_date(layout.root / "releases", version)
+    authors = " and ".join(c["title"] for c in package["contributors"] if "creator" in c.get("roles", []))
+    license = package["licenses"][0]
+    homepage = package.get("homepage")
+    year = released[:4] if released else "n.d."
+    text = (f"{authors} ({year}). {package['title']}, version {version} (data package). "
+            f"{license['title']} ({license['name']}).{f' {homepage}' if homepage else ''}")
+    bibtex = "\n".join([
+        f"@misc{{infratracker_{version.replace('.', '_')},",
+        f"  author = {{{{{authors}}}}},",
+        f"  title = {{{{{package['title']}}}}},",
+        *([f"  year = {{{year}}},"] if released else []),
+        f"  version = {{{version}}},",
+        *([f"  url = {{{homepage}}},"] if homepage else []),
+        f"  note = {{Data package; {license['name']}}},",
+        "}",
+    ])
+    changelog = layout.root / "CHANGELOG.md"
+    return {"version": version, "released": released, "title": package["title"],
+            "description": package["description"], "license": license, "homepage": homepage,
+            "citation": text, "bibtex": bibtex,
+            "changelog": changelog.read_text(encoding="utf-8") if changelog.is_file() else ""}
 
 
 def metadata(layout: Layout) -> dict[str, Any]:
@@ -161,6 +194,8 @@ def metadata(layout: Layout) -> dict[str, Any]:
         "license": "CC BY 4.0 (data); archived article texts are not published here",
         "license_url": license["path"],
         "source": "Curated extracts of archived articles; see the sources and citations tables",
+        "about": "About the data, how to cite it",
+        "about_url": "/-/about",
         "databases": {DATABASE: {
             "description": "Every table of the package, with views for common questions. Writes are "
                            "impossible: the database is served immutable.",
@@ -170,7 +205,7 @@ def metadata(layout: Layout) -> dict[str, Any]:
         "plugins": {
             "datasette-cluster-map": {"latitude_column": "latitude", "longitude_column": "longitude"},
             # Switches the hardening plugin on for this site only (see datasette_plugin).
-            "infratracker": {"allowed_hosts": []},
+            "infratracker": {"allowed_hosts": [], "about": about(layout, package)},
         },
     }
 

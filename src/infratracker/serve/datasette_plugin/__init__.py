@@ -17,7 +17,9 @@ from datasette import hookimpl
 from datasette.plugins import DEFAULT_PLUGINS, pm
 from datasette.utils.asgi import Response
 
-from . import downloads, requests, sqlite_guard
+from infratracker.core import registry
+
+from . import downloads, labels, pages, requests, sqlite_guard
 from .response_cache import ResponseCache
 
 PLUGIN = "infratracker"
@@ -53,6 +55,33 @@ DEFAULT_HANDLER_ELSEWHERE = "infratracker.default_handler_elsewhere"
 def enabled(datasette) -> bool:
     """Whether this Datasette is the infratracker site (its metadata configures the plugin)."""
     return datasette.plugin_config(PLUGIN) is not None
+
+
+def site_config(datasette) -> dict | None:
+    """The plugin's configuration and the site-wide footer fields, or None for another Datasette.
+
+    Read once: Datasette deep-copies its whole metadata on every lookup, and the cell hook asks
+    for every cell of a page; the metadata is fixed for the life of this site."""
+    cached = getattr(datasette, "_infratracker_site", False)
+    if cached is False:
+        cached = None
+        if enabled(datasette):
+            cached = {"config": datasette.plugin_config(PLUGIN),
+                      "citable": [r.name for r in registry.RESOURCES if r.citable],
+                      **{k: datasette.metadata(k) for k in ("title", "license", "license_url", "source",
+                                                            "source_url", "about", "about_url")}}
+        datasette._infratracker_site = cached
+    return cached
+
+
+async def codes(datasette) -> labels.Codes:
+    """The codelists table, read once per database file (a rebuilt file is read again)."""
+    key = generation(datasette)
+    cached = getattr(datasette, "_infratracker_codes", None)
+    if cached is None or cached[0] != key:
+        cached = (key, await datasette.get_database(DATABASE).execute_fn(labels.read_codes))
+        datasette._infratracker_codes = cached
+    return cached[1]
 
 
 def allowed_hosts(datasette) -> set[str]:
@@ -286,3 +315,86 @@ def handle_exception(datasette, request, exception):
         return await error_response(datasette, path, status, message, title, extra)
 
     return inner
+
+
+def _base(datasette) -> str:
+    return datasette.setting("base_url").rstrip("/")
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Codes as their codelist labels (the code on hover), ids as links to record pages; HTML
+    only, so JSON and CSV keep the codes."""
+    if database != DATABASE or site_config(datasette) is None:
+        return None
+
+    async def inner():
+        return labels.render(row, value, column, table, await codes(datasette), _base(datasette))
+
+    return inner
+
+
+@hookimpl
+def extra_template_vars(datasette):
+    site = site_config(datasette)
+    if site is None:
+        return {}
+    # The templates' footer reads these instead of the page's `metadata`, which Datasette 0.65.5
+    # fills with the site's licence only on some pages, and on row pages only after a table
+    # page has filled it in place.
+    return {"infratracker_site": site,
+            "infratracker_record_url": lambda table, key: _base(datasette) + labels.record_path(table, key)}
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    if site_config(datasette) is None:
+        return []
+    return [datasette.urls.static_plugins(PLUGIN, "infratracker.css")]
+
+
+async def _ensure_visible(datasette, request, table: str) -> None:
+    await datasette.ensure_permissions(request.actor, [("view-table", (DATABASE, table)),
+                                                       ("view-database", DATABASE), "view-instance"])
+
+
+async def record_page(datasette, request):
+    """One record: its fields with labels, its quotes, and every row that points at it."""
+    from datasette.utils.asgi import NotFound
+
+    found = pages.resolve(request.url_vars["table"], request.url_vars["record_id"])
+    if found is None:
+        raise NotFound("No such table or record")
+    res, key = found
+    await _ensure_visible(datasette, request, res.name)
+    known = await codes(datasette)
+    base = _base(datasette)
+    context = await datasette.get_database(DATABASE).execute_fn(
+        lambda conn: pages.record_context(conn, known, base, DATABASE, res, key))
+    if context is None:
+        raise NotFound(f"No record {'/'.join(key)} in {res.name}")
+    html = await datasette.render_template("infratracker_record.html", {**context, "database_name": DATABASE},
+                                           request=request, view_name="infratracker_record")
+    return Response.html(html)
+
+
+async def about_page(datasette, request):
+    """What the data covers (counted from the database served), how it is made, how to cite it."""
+    site = site_config(datasette)
+    about = (site["config"] or {}).get("about") or {}
+    await datasette.ensure_permissions(request.actor, [("view-database", DATABASE), "view-instance"])
+    base = _base(datasette)
+    counts = await datasette.get_database(DATABASE).execute_fn(lambda conn: pages.about_context(conn, base, DATABASE))
+    context = {**counts, **about, "changelog_blocks": pages.markdown_blocks(about.get("changelog", "")),
+               "database_name": DATABASE, "base": base}
+    html = await datasette.render_template("infratracker_about.html", context, request=request,
+                                           view_name="infratracker_about")
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes(datasette):
+    if not enabled(datasette):
+        return []
+    return [(r"^/-/record/(?P<table>[^/]+)/(?P<record_id>.+)$", record_page),
+            (r"^/-/about$", about_page)]

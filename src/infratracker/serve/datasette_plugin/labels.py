@@ -1,0 +1,116 @@
+"""What a cell means to a reader: a code's label from the codelists table, a record's name and
+the address of its page. Everything here is derived from the registry and the codelists table,
+so that new tables, columns and codes need no change.
+
+Only HTML is touched: JSON and CSV keep the raw codes and ids.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+import markupsafe
+from datasette.utils import tilde_encode
+
+from infratracker.core import registry
+
+RECORD_ROUTE = "/-/record/"
+# The polymorphic pointer every evidence-like table uses (citations, aliases, ...).
+REF = registry.RecordRef()
+
+
+def record_path(table: str, record_id: str) -> str:
+    """Address of a record's page: each part of the key tilde-encoded as Datasette encodes
+    (it redirects %-escapes to ~-escapes), joined by '/' so the URL reads like the record_id."""
+    return f"{RECORD_ROUTE}{tilde_encode(table)}/" + "/".join(tilde_encode(p) for p in str(record_id).split("/"))
+
+
+@dataclass(frozen=True)
+class Codes:
+    """(codelist, code) -> (label, definition), read once per database file."""
+    entries: dict[tuple[str, str], tuple[str, str]]
+
+    def label(self, codelist: str, code: Any) -> str | None:
+        hit = self.entries.get((codelist, str(code)))
+        return hit[0] if hit else None
+
+    def definition(self, codelist: str, code: Any) -> str:
+        hit = self.entries.get((codelist, str(code)))
+        return (hit[1] or "") if hit else ""
+
+    def codelists_with(self, code: Any) -> set[str]:
+        return {cl for (cl, c) in self.entries if c == str(code)}
+
+
+def read_codes(conn) -> Codes:
+    rows = conn.execute("select codelist, code, label, definition from codelists").fetchall()
+    return Codes({(r[0], r[1]): (r[2], r[3]) for r in rows})
+
+
+def single_key_tables() -> dict[str, registry.Resource]:
+    """Key column name -> the citable table it is the whole primary key of (project_id -> projects)."""
+    return {r.primary_key[0]: r for r in registry.RESOURCES if r.citable and len(r.primary_key) == 1}
+
+
+def column_codelist(table: str | None, column: str, value: Any, codes: Codes) -> str | None:
+    """The codelist of a column: declared in the registry for a table; for a view or a query,
+    the one codelist among the registry's fields of that name that holds this value (a column
+    `status` could be a project's or an agreement's; the value tells them apart, or nothing is
+    labelled)."""
+    res = registry.RESOURCE_METADATA.get(table or "")
+    if res is not None:
+        if column in res.field_names:
+            return res.field(column).codelist
+        return None
+    candidates = {f.codelist for r in registry.RESOURCES for f in r.fields if f.name == column and f.codelist}
+    found = candidates & codes.codelists_with(value)
+    return found.pop() if len(found) == 1 else None
+
+
+def code_html(label: str, code: Any, definition: str = "") -> markupsafe.Markup:
+    title = f"{code}: {definition}" if definition else str(code)
+    return markupsafe.Markup('<span class="code" title="{}">{}</span>').format(title, label)
+
+
+def link_html(href: str, text: str, title: str | None = None) -> markupsafe.Markup:
+    if title:
+        return markupsafe.Markup('<a href="{}" title="{}">{}</a>').format(href, title, text)
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, text)
+
+
+def render(row, value, column: str, table: str | None, codes: Codes, base: str) -> markupsafe.Markup | None:
+    """A cell's HTML, or None to leave it to Datasette (foreign keys on table pages keep
+    Datasette's own links, expanded values are dicts)."""
+    if value is None or value == "" or isinstance(value, (dict, bytes)):
+        return None
+    res = registry.RESOURCE_METADATA.get(table or "")
+    keys = row.keys() if hasattr(row, "keys") else []
+    # A pointer to a record in any table (citations, aliases, search results, views of them).
+    if column == REF.id_field and REF.table_field in keys:
+        target = row[REF.table_field]
+        target_res = registry.RESOURCE_METADATA.get(target or "")
+        if target_res is not None and target_res.citable:
+            return link_html(base + record_path(target, value), str(value), "the record's page, with its evidence")
+    if column == REF.table_field:
+        label = codes.label("record_table", value)
+        if label:
+            return code_html(label, value)
+    if res is not None and column in res.field_names:
+        f = res.field(column)
+        if f.type == "boolean":
+            return code_html("yes" if value in (1, "1", True) else "no", value)
+        if f.references:
+            return None  # Datasette links it to the row, labelled
+    else:
+        # Views and queries: a column named like a table's whole key is that table's id.
+        target_res = single_key_tables().get(column)
+        if target_res is not None and table != target_res.name:
+            return link_html(base + record_path(target_res.name, value), str(value), "the record's page")
+    if res is None and column == "name" and REF.table_field in keys and REF.id_field in keys:
+        # the search index, and any view that names the record a row points at
+        return link_html(base + record_path(row[REF.table_field], row[REF.id_field]), str(value))
+    codelist = column_codelist(table, column, value, codes)
+    if codelist:
+        label = codes.label(codelist, value)
+        if label is not None:
+            return code_html(label, value, codes.definition(codelist, value))
+    return None
