@@ -269,3 +269,19 @@ def oracle_row_rule_problems(res: registry.Resource, rows: list[dict[str, Any]])
 def oracle_check(res: registry.Resource, data: bytes):
     back, problems = oracle_read_csv(data, res, "f.csv")
     return back, problems or oracle_schema_problems(res, back) + oracle_row_rule_problems(res, back)
+
+
+def site_with_a_script_in_a_note(checkout) -> None:
+    """The checkout built and published with `<script>` in a project's note: a hostile value in a
+    cell, for the pages that must show it escaped."""
+    from infratracker.publish.build import build_and_publish
+    from infratracker.publish.database import build_database
+    from infratracker.serve.site import write_site_files
+
+    path = checkout.root / "extracts/seetao-2025-12-16-yiha-summit.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    note: The source names no port.",
+                                 '    note: "<script>alert(1)</script> The source names no port."'), encoding="utf-8")
+    build_and_publish(checkout)
+    build_database(checkout)
+    write_site_files(checkout)

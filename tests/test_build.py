@@ -62,7 +62,7 @@ def test_project_rows_exact(repo):
 def test_translation_error_is_corrected_with_note(repo):
     (cor,) = rows(repo, "corrections")
     assert (cor["record_table"], cor["record_id"], cor["field"], cor["as_printed"], cor["corrected"]) == (
-        "parties", "/central-asia-iran-dialogue-mechanism/UZB/prospective_party", "country_id", "Ukraine", "UZB")
+        "parties", "central-asia-iran-dialogue-mechanism--UZB--prospective_party", "country_id", "Ukraine", "UZB")
     assert "Uzbekistan" in cor["note"]
     assert not [r for r in rows(repo, "parties") if r["country_id"] == "UKR"]
 

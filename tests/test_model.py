@@ -32,8 +32,8 @@ def test_loan_and_total_cost_in_two_currencies_are_two_rows_not_a_conflict(check
             {"kind": "total_cost", "amount": 1.6e9, "currency": "EUR", "amount_year": 2024, "quote": cost}]}]})
     assert build(checkout)[0] == 0
     finance = by_key(checkout, "finance", "finance_id")
-    loan_row = finance[f"{KTI}/loan/vnesheconombank/"]
-    cost_row = finance[f"{KTI}/total_cost//"]
+    loan_row = finance[f"{KTI}--loan--vnesheconombank"]
+    cost_row = finance[f"{KTI}--total_cost"]
     assert (loan_row["amount"], loan_row["currency"], loan_row["amount_year"], loan_row["tenor_years"],
             loan_row["interest_rate_pct"], loan_row["recipient_country_id"]) == ("1600000000.0", "USD", "", "10.0", "3.0", "IRN")
     # no year stated: the rate of the source's publication date, and it says so
@@ -43,7 +43,7 @@ def test_loan_and_total_cost_in_two_currencies_are_two_rows_not_a_conflict(check
     assert rows(checkout, "conflicts") == []  # a loan is not a total cost
     prj = by_key(checkout, "projects", "project_id")[KTI]
     assert (prj["cost_finance_id"], prj["cost_amount"], prj["cost_currency"], prj["cost_year"]) == (
-        f"{KTI}/total_cost//", "1600000000.0", "EUR", "2024")
+        f"{KTI}--total_cost", "1600000000.0", "EUR", "2024")
     assert prj["cost_amount_usd"] == cost_row["amount_usd"] and 1.6e9 < float(prj["cost_amount_usd"]) < 1.9e9
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from infratracker.core import registry
 from infratracker.serve.site import make_app
+from support import site_with_a_script_in_a_note
 
 
 def record_path(table, record_id):
@@ -171,17 +172,7 @@ def test_acronyms():
 
 
 def test_script_in_a_cell_is_escaped_on_the_record_page(checkout):
-    from infratracker.publish.build import build_and_publish
-    from infratracker.publish.database import build_database
-    from infratracker.serve.site import write_site_files
-
-    path = checkout.root / "extracts/seetao-2025-12-16-yiha-summit.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("    note: The source names no port.",
-                                 '    note: "<script>alert(1)</script> The source names no port."'), encoding="utf-8")
-    build_and_publish(checkout)
-    build_database(checkout)
-    write_site_files(checkout)
+    site_with_a_script_in_a_note(checkout)
     page = get(make_app(checkout), record_path("projects", "caspian-ports-cooperation")).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page

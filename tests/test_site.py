@@ -10,6 +10,7 @@ import pytest
 from infratracker.core import registry
 from infratracker.publish.views import VIEWS
 from infratracker.serve.site import CANNED_QUERIES, make_app, metadata
+from support import site_with_a_script_in_a_note
 
 
 @pytest.fixture(scope="module")
@@ -103,17 +104,7 @@ def test_metadata_describes_every_column_from_the_registry(site_built):
 
 
 def test_script_payload_in_a_cell_comes_back_escaped(checkout):
-    from infratracker.publish.build import build_and_publish
-    from infratracker.publish.database import build_database
-    from infratracker.serve.site import write_site_files
-
-    path = checkout.root / "extracts/seetao-2025-12-16-yiha-summit.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("    note: The source names no port.",
-                                 '    note: "<script>alert(1)</script> The source names no port."'), encoding="utf-8")
-    build_and_publish(checkout)
-    build_database(checkout)
-    write_site_files(checkout)
+    site_with_a_script_in_a_note(checkout)
     app = make_app(checkout)
     html = asyncio.run(app.client.get("/infratracker/projects/caspian-ports-cooperation")).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -40,10 +40,12 @@ class Field:
     requires: tuple[str, ...] = ()  # fields that must be set whenever this one is
     example: str | None = None
     # Derived keys, computed by the build so a curator never types them: the first of these
-    # fields that is set, or these fields joined by `joiner` (an unset one as empty text).
+    # fields that is set, or the set ones of these fields joined by `joiner`. "--" cannot occur
+    # inside an id (ID_PATTERN), a code or a country code, so it separates them unambiguously,
+    # and, unlike '/', it leaves record_id's "key cells joined by '/'" rule intact.
     first_of: tuple[str, ...] = ()
     joined_from: tuple[str, ...] = ()
-    joiner: str = "/"
+    joiner: str = "--"
     # A derived field naming the source whose value of this (claim) field is published.
     source_of: str | None = None
 
@@ -509,7 +511,7 @@ RESOURCES: tuple[Resource, ...] = (
         "and people, each with a role (mapped to OC4IDS partyRole in the codelists), and the person "
         "who acted for a country or organisation.",
         (
-            derived(Field("link_id", "string", "Stable id: project or agreement, party and role.",
+            derived(Field("link_id", "string", "Stable id: project or agreement, party and role, joined by '--'.",
                           required=True, unique=True,
                           joined_from=("project_id", "agreement_id", "party_id", "role"))),
             use("project_id", required=False),

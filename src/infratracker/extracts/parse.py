@@ -121,7 +121,7 @@ def derive_keys(res: Resource, values: dict[str, Any], source_id: str) -> None:
             values[f.name] = next((values[n] for n in f.first_of if values.get(n) is not None), None)
     for f in res.fields:
         if f.joined_from:
-            values[f.name] = f.joiner.join("" if values.get(n) is None else _text(values[n]) for n in f.joined_from)
+            values[f.name] = f.joiner.join(_text(values[n]) for n in f.joined_from if values.get(n) is not None)
 
 
 def _children(res: Resource) -> dict[str, Resource]:
