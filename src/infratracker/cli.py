@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -102,6 +103,23 @@ def cmd_add_article(args: argparse.Namespace) -> int:
         machine_translation=args.machine_translation)
     print(f"archived {layout.rel(archive)} as source {source_id}")
     print(f"drafted {layout.rel(extract)}: review it, then run `make build`")
+    return 0
+
+
+def cmd_eval_drafter(args: argparse.Namespace) -> int:
+    from infratracker.intake.evaluation import evaluate, misses, table
+
+    layout = _layout(args)
+    folder = Path(args.folder) if args.folder else layout.root / "tests" / "drafter_eval"
+    if not folder.is_dir():
+        raise ValueError(f"no evaluation folder {folder}")
+    report = evaluate(folder, layout)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    print(table(report))
+    if args.verbose:
+        print("\n".join(misses(report)))
     return 0
 
 
@@ -208,6 +226,18 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--encoding", default="utf-8", help="encoding of the file, decoded strictly (default utf-8)")
     a.add_argument("--machine-translation", action="store_true", help="the text is a machine translation")
     a.set_defaults(func=cmd_add_article)
+
+    ev = sub.add_parser("eval-drafter", formatter_class=fmt, help="score the drafter on an evaluation set",
+                        description="Run the drafter on every article of FOLDER (NN-<lang>-<slug>.txt|html, "
+                        "each beside an .expected.yaml) and report precision and recall per kind (countries, "
+                        "projects, organisations, people, places, amounts, quantities, dates) and overall. "
+                        "The matching rule is in src/infratracker/intake/evaluation.py.",
+                        epilog="examples:\n  infratracker eval-drafter\n  infratracker eval-drafter --json > eval.json\n"
+                        "  infratracker eval-drafter my/articles --verbose")
+    ev.add_argument("folder", nargs="?", help="evaluation folder (default tests/drafter_eval)")
+    ev.add_argument("--json", action="store_true", help="the whole report, per article too, as JSON")
+    ev.add_argument("--verbose", action="store_true", help="list the false and missed items per article")
+    ev.set_defaults(func=cmd_eval_drafter)
 
     r = sub.add_parser("release", formatter_class=fmt, help="record a release and regenerate CHANGELOG.md",
                        description="Snapshot every published record as releases/VERSION.json (VERSION from "

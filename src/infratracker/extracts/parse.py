@@ -124,6 +124,27 @@ def derive_keys(res: Resource, values: dict[str, Any], source_id: str) -> None:
             values[f.name] = f.joiner.join(_text(values[n]) for n in f.joined_from if values.get(n) is not None)
 
 
+def unreviewed(draft: Any, shown: int = 3) -> str:
+    """'; unreviewed: 2 people (Pavel Lugovoi, ...); 1 finance (1300000000 EUR)': what the curator
+    has still to sort, so that the refusal says where to look."""
+    if not isinstance(draft, dict):
+        return ""
+    parts = []
+    for kind, items in draft.items():
+        if not isinstance(items, list) or not items:
+            continue
+        labels = []
+        for item in items[:shown]:
+            if isinstance(item, dict):
+                label = item.get("name") or item.get("text") or item.get("quote") or ""
+                if kind == "finance" and item.get("amount") is not None:
+                    label = f"{item.get('amount')} {item.get('currency') or ''}".strip()
+                labels.append(str(label)[:60])
+        more = ", ..." if len(items) > shown else ""
+        parts.append(f"{len(items)} {kind} ({', '.join(labels)}{more})")
+    return "; unreviewed: " + "; ".join(parts) if parts else ""
+
+
 def _children(res: Resource) -> dict[str, Resource]:
     return {key: r for r in registry.RESOURCES for parent, key in r.nested_in if parent == res.name}
 
@@ -317,7 +338,8 @@ def parse_extract(text: str, file: str) -> tuple[Extract | None, list[Problem]]:
             continue
         if key == "draft":
             parser.problem("", "draft", "the draft section is still here: move what the article supports "
-                           "into the sections above (with its quote), then delete the draft section")
+                           "into the sections above (with its quote), then delete the draft section"
+                           + unreviewed(items))
             continue
         res = by_key.get(key)
         if res is None:

@@ -1,0 +1,183 @@
+"""Dates as the press states them, read against the publication date, in English and Russian.
+
+The value is an ISO partial date: a day `YYYY-MM-DD`, a month `YYYY-MM`, a year `YYYY`, or a
+period `start/end` ("the second half of 2026" -> `2026-07/2026-12`). dateparser was tried
+first (docs/drafter.md): it returns a full datetime for "October 2017" (a day it made up),
+does not read "the second half of 2026" or "в сентябре прошлого года", and reads "on Thursday"
+in an article published on a Thursday as the week before. So the patterns are ours; each is
+linear, and the relative ones use the publication date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Callable
+
+EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+             "october", "november", "december"]
+EN_MONTH = r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December|" \
+           r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+RU_MONTH_STEMS = ["январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр",
+                  "ноябр", "декабр"]
+RU_MONTH = r"(?P<mon>январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|августа?|августе|" \
+           r"сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
+EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+RU_WEEKDAYS = ["понедельник", "вторник", "сред", "четверг", "пятниц", "суббот", "воскресень"]
+YEAR = r"(?P<year>(?:19|20)\d{2})"
+ORD_EN = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4}
+ORD_RU = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4, "четвёрт": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
+REL_YEAR_EN = r"(?P<rel>this year|the current year|the year|next year|last year)"
+REL_YEAR_RU = r"(?P<rel>этого года|текущего года|прошлого года|следующего года|будущего года)"
+
+
+def _month_en(word: str) -> int:
+    w = word.lower().rstrip(".")[:3]
+    return [m[:3] for m in EN_MONTHS].index(w) + 1
+
+
+def _month_ru(word: str) -> int:
+    w = word.lower()
+    for i, stem in enumerate(RU_MONTH_STEMS):
+        if w.startswith(stem) and not (stem == "ма" and w.startswith("мар")):
+            return i + 1
+    raise ValueError(word)
+
+
+def _rel_year(rel: str | None, base: dt.date) -> int:
+    rel = (rel or "").lower()
+    if "last" in rel or "прошл" in rel:
+        return base.year - 1
+    if "next" in rel or "следующ" in rel or "будущ" in rel:
+        return base.year + 1
+    return base.year
+
+
+def _ym(y: int, m: int) -> str:
+    return f"{y}-{m:02d}"
+
+
+def _half(n: int, y: int) -> str:
+    return f"{y}-01/{y}-06" if n == 1 else f"{y}-07/{y}-12"
+
+
+def _quarter(n: int, y: int) -> str:
+    return f"{y}-{3 * n - 2:02d}/{y}-{3 * n:02d}"
+
+
+def _year_of(m: re.Match, base: dt.date) -> int:
+    return int(m["year"]) if m.groupdict().get("year") else _rel_year(m.groupdict().get("rel"), base)
+
+
+def _weekday(index: int, base: dt.date) -> str:
+    """The latest such weekday on or before publication: news reports what has happened."""
+    return (base - dt.timedelta(days=(base.weekday() - index) % 7)).isoformat()
+
+
+def _month_no_year(month: int, base: dt.date, last: bool = False) -> str:
+    """'in September' in an article of March means this September; 'last December', the past one."""
+    year = base.year
+    if last and month >= base.month:
+        year -= 1
+    return _ym(year, month)
+
+
+def _day(y: int, m: int, d: int) -> str | None:
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+Rule = tuple[re.Pattern, Callable[[re.Match, dt.date], str | None]]
+
+
+def _ord_ru(word: str) -> int:
+    w = word.lower()
+    return next(v for k, v in ORD_RU.items() if w.startswith(k))
+
+
+EN_RULES: list[Rule] = [
+    (re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|1st|2nd) half of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
+     lambda m, b: _half(ORD_EN[m["ord"].lower()], _year_of(m, b))),
+    (re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th) quarter of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
+     lambda m, b: _quarter(ORD_EN[m["ord"].lower()], _year_of(m, b))),
+    (re.compile(rf"\bQ(?P<q>[1-4]) {YEAR}\b"), lambda m, b: _quarter(int(m["q"]), int(m["year"]))),
+    (re.compile(rf"\b(?:by |before |until |to |at )?(?:the )?end of (?:{YEAR}|{REL_YEAR_EN})", re.I),
+     lambda m, b: _ym(_year_of(m, b), 12)),
+    (re.compile(rf"\b(?:by |in |until )?(?:the )?(?:beginning|start) of (?:{YEAR}|{REL_YEAR_EN})", re.I),
+     lambda m, b: _ym(_year_of(m, b), 1)),
+    (re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{YEAR})\b", re.I),
+     lambda m, b: {"early": f"{m['year']}-01/{m['year']}-04", "late": f"{m['year']}-10/{m['year']}-12",
+                   "mid": f"{m['year']}-06"}[m["part"].lower()]),
+    (re.compile(rf"\b(?:on )?(?P<day>\d{{1,2}})(?:st|nd|rd|th)? {EN_MONTH}(?:,? {YEAR})?\b", re.I),
+     lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
+    (re.compile(rf"\b(?:on )?{EN_MONTH} (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? {YEAR})?(?!\d)", re.I),
+     lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
+    (re.compile(rf"\b(?:(?:in|since|from|until|by|before|after|of|early|late|mid-) )?(?:(?:early|late|mid-?) )?{EN_MONTH},? {YEAR}\b", re.I),
+     lambda m, b: _ym(int(m["year"]), _month_en(m["mon"]))),
+    (re.compile(rf"\blast {EN_MONTH}\b(?! \d)", re.I),
+     lambda m, b: _month_no_year(_month_en(m["mon"]), b, last=True)),
+    (re.compile(rf"\b(?:(?:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?:early|late) ){EN_MONTH}\b(?! \d)"),
+     lambda m, b: _month_no_year(_month_en(m["mon"]), b)),
+    (re.compile(r"\b(?P<y1>(?:19|20)\d{2})[–-](?P<y2>(?:19|20)\d{2})\b"), lambda m, b: f"{m['y1']}/{m['y2']}"),
+    (re.compile(r"\b(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})\b"), lambda m, b: m["iso"]),
+    (re.compile(rf"\b(?:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
+     lambda m, b: m["year"]),
+    (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
+    (re.compile(r"\b(?:on |last |this )?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"),
+     lambda m, b: _weekday(EN_WEEKDAYS.index(m["wd"].lower()), b)),
+]
+
+RU_YEAR_TAIL = r"(?:\s+г(?:ода|оду|г)?\.?)?"
+RU_RULES: list[Rule] = [
+    (re.compile(rf"(?P<ord>перв\w+|втор\w+|I|II)\s+(?:полугоди\w+|половин\w+)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+     lambda m, b: _half(_ord_ru(m["ord"]), _year_of(m, b))),
+    (re.compile(rf"(?P<ord>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|I|II|III|IV)\s+квартал\w*\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+     lambda m, b: _quarter(_ord_ru(m["ord"]), _year_of(m, b))),
+    (re.compile(rf"(?:до|к)\s+конц[ауе]\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}|(?P<this>года))", re.I),
+     lambda m, b: _ym(_year_of(m, b), 12)),
+    (re.compile(rf"(?<!\w)(?P<day>\d{{1,2}})\s+{RU_MONTH}(?:\s+{YEAR}{RU_YEAR_TAIL})?(?!\w)", re.I),
+     lambda m, b: _day(int(m["year"] or b.year), _month_ru(m["mon"]), int(m["day"]))),
+    (re.compile(rf"(?<!\w){RU_MONTH}\s+{YEAR}{RU_YEAR_TAIL}", re.I),
+     lambda m, b: _ym(int(m["year"]), _month_ru(m["mon"]))),
+    (re.compile(rf"(?<!\w)(?:в|с|до|к|после)\s+{RU_MONTH}\s+{REL_YEAR_RU}", re.I),
+     lambda m, b: _ym(_year_of(m, b), _month_ru(m["mon"]))),
+    (re.compile(rf"(?<!\w)(?:в|с|до|к|после|прошлом)\s+{RU_MONTH}(?!\w)(?!\s+\d)", re.I),
+     lambda m, b: _month_no_year(_month_ru(m["mon"]), b, last=m.group(0).lower().startswith("прошл"))),
+    (re.compile(r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[–-]\s?(?P<y2>(?:19|20)\d{2})\s+(?:годах|годы|гг\.?)"),
+     lambda m, b: f"{m['y1']}/{m['y2']}"),
+    (re.compile(rf"(?<!\w)(?:в|к|до|с|после|ранее|позднее|от)\s+{YEAR}\s+(?:год(?:у|а)?|г\.)", re.I),
+     lambda m, b: m["year"]),
+    (re.compile(r"(?<!\w)(?P<rel>в прошлом году|в этом году|в следующем году|в текущем году)(?!\w)", re.I),
+     lambda m, b: str(b.year - 1 if "прошл" in m["rel"].lower() else b.year + 1 if "следующ" in m["rel"].lower() else b.year)),
+    (re.compile(r"(?<!\w)во?\s+(?P<wd>понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)", re.I),
+     lambda m, b: _weekday(next(i for i, s in enumerate(RU_WEEKDAYS) if m["wd"].lower().startswith(s)), b)),
+]
+
+
+def find_dates(sentence: str, published: dt.date | None, language: str = "en") -> list[dict[str, Any]]:
+    """Dates in a sentence, earliest rule first: "12 March 2026" is one date, not also "March 2026".
+    Without a publication date, relative dates ("last December") are left out."""
+    base = published
+    out: list[dict[str, Any]] = []
+    taken: list[range] = []
+    rules = RU_RULES if language == "ru" else EN_RULES
+    for pattern, to_iso in rules:
+        for m in pattern.finditer(sentence):
+            if any(m.start() in r or m.end() - 1 in r for r in taken):
+                continue
+            needs_base = not m.groupdict().get("year") and "y1" not in m.groupdict() and "iso" not in m.groupdict()
+            if base is None and needs_base:
+                continue
+            try:
+                value = to_iso(m, base or dt.date(1900, 1, 1))
+            except (ValueError, StopIteration):
+                continue
+            if value:
+                taken.append(range(m.start(), m.end()))
+                out.append({"text": m.group(0).strip(), "date": value, "at": m.start()})
+    out.sort(key=lambda d: d.pop("at"))
+    return out
+
+
+__all__ = ["find_dates"]

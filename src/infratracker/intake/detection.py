@@ -1,0 +1,247 @@
+"""What an article names and states, proposed for a curator: `detect(body, lexicon, ...)`.
+
+Pure: the lexicon (records in the data, their aliases, countries in English and Russian, the
+gazetteer) is built once by `build_lexicon(layout)`. Records already in the data are found by
+name and alias (nearly equal names too, with rapidfuzz) and proposed as links; what may be new
+goes to the `draft:` section with its whole sentence and a confidence.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from infratracker.core import reference, registry
+from infratracker.core.paths import Layout
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+
+# Sections of an extract that hold records a source can mention, by table.
+SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
+
+# Russian short names the press uses where pycountry's translations give the official one.
+RU_COUNTRY_NAMES = {"RUS": ["Россия", "РФ"], "USA": ["США", "Америка"], "KGZ": ["Кыргызстан"],
+                    "GBR": ["Великобритания"], "KOR": ["Южная Корея"], "PRK": ["КНДР"], "CHN": ["КНР"],
+                    "TUR": ["Турция"], "IRN": ["Иран"], "MDA": ["Молдавия", "Молдова"],
+                    "BLR": ["Белоруссия", "Беларусь"], "ARE": ["ОАЭ"]}
+
+AGREEMENT_WORDS = re.compile(r"\b(memorandum|agreement|accord|treaty|protocol|roadmap|signed|signing)\b|"
+                             r"(?<!\w)(меморандум|соглашени|договор|подписал|подписан)", re.I)
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(t.casefold() for t in TOKEN.findall(text))
+
+
+def _ru_stem_pattern(name: str) -> str:
+    """A regex for a Russian name in any case form: each word's ending may change ("Россия",
+    "России", "Россией"), its start and its capital may not."""
+    parts = []
+    for w in name.split():
+        if w.isupper() or len(w) <= 3:
+            parts.append(re.escape(w))
+        else:
+            parts.append(re.escape(re.sub(r"[аяоеиыйьё]$", "", w)) + r"[а-яё]{0,3}")
+    return r"(?<![\w-])" + r"\s+".join(parts) + r"(?![\w-])"
+
+
+@dataclass
+class Lexicon:
+    """Names that identify records: token tuple -> (table, id); longest names win."""
+
+    names: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    new_places: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    longest: int = 1
+    labels: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # record -> its names
+    ru_countries: list[tuple[re.Pattern, str]] = field(default_factory=list)
+
+    def add(self, name: str, table: str, record_id: str) -> None:
+        key = tokens(name)
+        if key and (len(key) > 1 or len(key[0]) > 3 or name.isupper()):  # "Oman" and "USA" yes, "the" no
+            self.names.setdefault(key, (table, record_id))
+            self.longest = max(self.longest, len(key))
+            names = self.labels.setdefault((table, record_id), [])
+            if name not in names:
+                names.append(name)
+
+    def find(self, sentence: str) -> Iterable[tuple[tuple[str, str] | dict[str, Any], str, int, int]]:
+        """(record or new place, matched text, start, end) for every name in the sentence,
+        longest first. Names only match capitalised text: "western branch" is not "the West"."""
+        spans = [(m.start(), m.end(), m.group().casefold(), m.group()) for m in TOKEN.finditer(sentence)]
+        i = 0
+        while i < len(spans):
+            for n in range(min(self.longest, len(spans) - i), 0, -1):
+                key = tuple(s[2] for s in spans[i:i + n])
+                hit = self.names.get(key) or self.new_places.get(key)
+                if hit and spans[i][3][:1].isupper():
+                    yield hit, sentence[spans[i][0]:spans[i + n - 1][1]], spans[i][0], spans[i + n - 1][1]
+                    i += n
+                    break
+            else:
+                i += 1
+
+    def find_ru_countries(self, sentence: str) -> Iterable[tuple[str, int, int]]:
+        for pattern, iso3 in self.ru_countries:
+            for m in pattern.finditer(sentence):
+                yield iso3, m.start(), m.end()
+
+    def link(self, table: str, name: str, threshold: int = 92) -> str | None:
+        """The id of a record of `table` named `name` or nearly so (rapidfuzz ratio of the folded
+        names, so "Rasht–Astara railway" meets "Rasht-Astara Railway"): a link, never a duplicate."""
+        from rapidfuzz import fuzz, process
+
+        key = tokens(name)
+        hit = self.names.get(key)
+        if hit and hit[0] == table:
+            return hit[1]
+        choices = {" ".join(k): rid for k, (t, rid) in self.names.items() if t == table}
+        best = process.extractOne(" ".join(key), list(choices), scorer=fuzz.ratio, score_cutoff=threshold) \
+            if choices else None
+        return choices[best[0]] if best else None
+
+
+def _read_table(layout: Layout, name: str) -> list[dict[str, str]]:
+    path = layout.data / f"{name}.csv"
+    if not path.exists():
+        return []
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def _russian_country_names() -> dict[str, set[str]]:
+    import gettext
+
+    import pycountry
+
+    try:
+        ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"])
+    except OSError:
+        return {}
+    out: dict[str, set[str]] = {}
+    for c in pycountry.countries:
+        names = {ru.gettext(n) for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None))
+                 if n}
+        out[c.alpha_3] = {n for n in names if re.search(r"[а-яА-Я]", n)} | set(RU_COUNTRY_NAMES.get(c.alpha_3, []))
+    return out
+
+
+def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
+    import pycountry
+
+    lex = Lexicon()
+    for res in registry.RESOURCES:
+        if res.citable and res.label_column and res.name not in ("sources", "countries"):
+            for row in _read_table(layout, res.name):
+                lex.add(row[res.label_column], res.name, row[res.primary_key[0]])
+    for alias in _read_table(layout, "aliases"):
+        lex.add(alias["alias"], alias["record_table"], alias["record_id"])
+    for c in pycountry.countries:
+        for name in {c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)}:
+            lex.add(name, "countries", c.alpha_3)
+    for iso3, names in _russian_country_names().items():
+        for name in sorted(names, key=len, reverse=True):
+            lex.ru_countries.append((re.compile(_ru_stem_pattern(name)), iso3))
+    known_places = {row.get("geonames_id") for row in _read_table(layout, "places")}
+    iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    for gid, city in reference.cities().items():
+        if city["population"] >= min_city_population and gid not in known_places:
+            key = tokens(city["name"])
+            if key and key not in lex.names:
+                lex.new_places.setdefault(key, {"name": city["name"], "place_type": "city",
+                                                "country_id": iso3.get(city["countrycode"]),
+                                                "geonames_id": int(gid)})
+    return lex
+
+
+def _inside(start: int, end: int, chunk: Any) -> bool:
+    return chunk.start <= start and end <= chunk.end and (end - start) < (chunk.end - chunk.start)
+
+
+DRAFT_KINDS = ("projects", "organisations", "people", "places", "agreements", "finance", "quantities", "dates")
+
+
+def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = None) -> dict[str, Any]:
+    """Candidates in an article body, each with its whole sentence as evidence; in the draft,
+    each with a confidence from 0 to 1 (how sure the rule that found it is)."""
+    from infratracker.intake import names as names_mod
+    from infratracker.intake.dates import find_dates
+    from infratracker.intake.numbers import money, quantities
+    from infratracker.intake.text import sentences
+
+    if isinstance(published, str):
+        published = dt.date.fromisoformat(published)
+    lang = "ru" if language.lower().startswith("ru") else "en"
+    found: dict[str, dict[str, dict[str, Any]]] = {section: {} for section in SECTIONS.values()}
+    draft: dict[str, list[dict[str, Any]]] = {k: [] for k in DRAFT_KINDS}
+    seen: set[tuple[str, str]] = set()
+
+    def add_draft(kind: str, key: str, entry: dict[str, Any]) -> None:
+        if (kind, key.casefold()) not in seen:
+            seen.add((kind, key.casefold()))
+            draft[kind].append(entry)
+
+    def add_record(table: str, record_id: str, sentence: str) -> None:
+        entry = found[SECTIONS[table]].setdefault(record_id, {"id": record_id, "evidence": []})
+        if len(entry["evidence"]) < 2 and all(e["quote"] != sentence for e in entry["evidence"]):
+            entry["evidence"].append({"quote": sentence})
+
+    for sentence in sentences(body, lang):
+        chunks = names_mod.chunks(sentence)
+        classified = [(c, names_mod.classify(sentence, c)) for c in chunks]
+        people = [(f.start, f.end) for _c, fs in classified for f in fs if f.kind == "people"]
+        orgs = [c for c, fs in classified if any(f.kind == "organisations" for f in fs)]
+        routes = [c for c, fs in classified if any(f.kind == "projects" for f in fs)]
+
+        def accepted(table: str, start: int, end: int) -> bool:
+            """A known name inside a longer proper name is no hit ("Caspian Service", "Vladimir
+            Putin"), except a country or place that names a route ("Baku-Tbilisi-Kars railway")
+            and a country that names an organisation ("Azerbaijan Railways")."""
+            if any(s <= start and end <= e for s, e in people):
+                return False
+            for c in chunks:
+                if _inside(start, end, c):
+                    before = sentence[c.start:start].split()
+                    if not sentence[end:c.end].strip() and names_mod.only_titles(before):
+                        return True  # "President Pezeshkian", "Port Aktau"
+                    return c in routes or (table == "countries" and c in orgs)
+            return True
+
+        for hit, _text, start, end in lexicon.find(sentence):
+            table = "places" if isinstance(hit, dict) else hit[0]
+            if not accepted(table, start, end):
+                continue
+            if isinstance(hit, dict):
+                add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})
+            else:
+                add_record(hit[0], hit[1], sentence)
+        if lang == "ru":
+            for iso3, start, end in lexicon.find_ru_countries(sentence):
+                if accepted("countries", start, end):
+                    add_record("countries", iso3, sentence)
+        for _chunk, fs in classified:
+            for f in fs:
+                hit = lexicon.names.get(tokens(f.name))
+                if hit and hit[0] == "countries" or tokens(f.name) in lexicon.new_places:
+                    continue  # found above, with its code or gazetteer id
+                known = lexicon.link(f.kind, f.name)
+                if known:
+                    add_record(f.kind, known, sentence)
+                    continue
+                entry = {"name": f.name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
+                         "confidence": f.confidence, "quote": sentence}
+                add_draft(f.kind, f.name, entry)
+        for d in find_dates(sentence, published, lang):
+            add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
+        for a in money(sentence, lang):
+            add_draft("finance", f"{a['amount']} {a['currency']} {sentence}", {**a, "confidence": 0.8, "quote": sentence})
+        for q in quantities(sentence, lang):
+            add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
+        if AGREEMENT_WORDS.search(sentence):
+            add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
+    records = {section: sorted(entries.values(), key=lambda e: e["id"]) for section, entries in found.items() if entries}
+    return {**records, "draft": {k: v for k, v in draft.items() if v}}
+
+
+__all__ = ["Lexicon", "build_lexicon", "detect", "tokens"]

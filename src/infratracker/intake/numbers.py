@@ -1,0 +1,272 @@
+"""Money, quantities and loan terms as the press writes them, in English and Russian.
+
+Numbers in words are turned into digits first (text2num for English, which leaves "one of"
+and "second" alone; number-parser for Russian, which text2num does not support), on a copy
+of the sentence: the quote is always the original sentence. Every pattern is linear (no
+nested repetition), so a long line cannot make a match slow.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+# A sentence longer than this is an unsegmented blob, not prose: its numbers are not read.
+MAX_SENTENCE = 2000
+
+NUM = r"\d{1,3}(?:[ \u00a0\u202f,]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+
+SCALES = {
+    "thousand": 1e3, "thousands": 1e3, "тыс": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3,
+    "million": 1e6, "millions": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6, "млн": 1e6,
+    "миллион": 1e6, "миллиона": 1e6, "миллионов": 1e6,
+    "billion": 1e9, "billions": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "млрд": 1e9,
+    "миллиард": 1e9, "миллиарда": 1e9, "миллиардов": 1e9,
+    "trillion": 1e12, "trln": 1e12, "tn": 1e12, "трлн": 1e12, "триллион": 1e12, "триллиона": 1e12,
+    "триллионов": 1e12,
+}
+SCALE = (r"(?:thousands?|millions?|mln|mn|billions?|bln|bn|trillion|trln|tn|тыс\.?|тысяч[аи]?|млн\.?|"
+         r"миллион(?:а|ов)?|млрд\.?|миллиард(?:а|ов)?|трлн\.?|триллион(?:а|ов)?)")
+# "m" and "b" only glued to a currency amount ("$5m", "€2b"): elsewhere "m" is a metre.
+SHORT_SCALE = r"(?:m|b)(?![\w])"
+
+CURRENCY_CODES = ("USD", "EUR", "CNY", "RMB", "GBP", "RUB", "KZT", "UZS", "KGS", "TJS", "AZN", "GEL", "TMT",
+                  "IRR", "TRY", "JPY", "AED", "SAR", "PKR", "AFN", "INR", "KRW", "CHF", "AMD", "BYN")
+SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "₽": "RUB", "₸": "KZT", "₺": "TRY"}
+# Word stems -> ISO 4217; a stem matches its inflected forms ("доллар" in "долларов").
+CURRENCY_WORDS = [
+    ("us dollar", "USD"), ("dollar", "USD"), ("euro", "EUR"), ("yuan", "CNY"), ("renminbi", "CNY"),
+    ("ruble", "RUB"), ("rouble", "RUB"), ("tenge", "KZT"), ("soum", "UZS"), ("sum", "UZS"), ("som", "KGS"),
+    ("somoni", "TJS"), ("manat", "AZN"), ("lari", "GEL"), ("rial", "IRR"), ("lira", "TRY"), ("liras", "TRY"),
+    ("yen", "JPY"), ("pound", "GBP"), ("dirham", "AED"), ("rupee", "INR"),
+    ("доллар", "USD"), ("евро", "EUR"), ("юан", "CNY"), ("рубл", "RUB"), ("руб", "RUB"), ("тенге", "KZT"),
+    ("сум", "UZS"), ("сом", "KGS"), ("сомони", "TJS"), ("манат", "AZN"), ("лари", "GEL"), ("риал", "IRR"),
+    ("лир", "TRY"), ("иен", "JPY"), ("фунт", "GBP"),
+]
+_CUR_WORD = "|".join(sorted({re.escape(w) for w, _ in CURRENCY_WORDS}, key=len, reverse=True))
+_CUR_PREFIX = r"US\$|\$|€|£|¥|₽|₸|₺|" + "|".join(CURRENCY_CODES)
+
+MONEY_BEFORE = re.compile(
+    rf"(?<![\w$€£])(?P<cur>{_CUR_PREFIX})\s?(?P<num>{NUM})(?:\s?(?P<scale>{SCALE})(?!\w)|(?P<short>{SHORT_SCALE}))?",
+    re.I)
+MONEY_AFTER = re.compile(
+    rf"(?<![\w.,])(?P<num>{NUM})\s?(?:(?P<scale>{SCALE})\s?)?(?:(?:of\s|in\s)?(?:the\s)?)?"
+    rf"(?:(?P<code>{'|'.join(CURRENCY_CODES)})\b|(?:US\s|U\.S\.\s|американских\s)?(?P<word>{_CUR_WORD})\w{{0,4}}\b\.?|(?P<sym>[$€₽₸]))",
+    re.I)
+
+# Units: pattern -> (unit code of reference/codelists.yaml or a pint-readable unit, factor, kind)
+UNITS = [
+    (r"kilomet(?:er|re)s?|km|км|километр(?:а|ов|ы)?", "km", 1.0, "length"),
+    (r"miles?", "km", 1.609344, "length"),
+    (r"met(?:er|re)s?|метр(?:а|ов|ы)?", "m", 1.0, "length"),
+    (r"bcm|billion cubic met(?:er|re)s|млрд\.? куб(?:\.|ических)? ?м(?:етров)?\.?|млрд\.? кубометров", "m3", 1e9, "capacity"),
+    (r"cubic met(?:er|re)s|m3|куб(?:\.|ических)? ?м(?:етров)?\.?|кубометр(?:а|ов)?", "m3", 1.0, "capacity"),
+    (r"Mt", "t", 1e6, "capacity"),
+    (r"(?:metric )?ton(?:ne)?s?|тонн[аы]?|т\.?(?=\s|$|,)", "t", 1.0, "capacity"),
+    (r"TEU|ДФЭ|twenty-foot equivalent units", "TEU", 1.0, "capacity"),
+    (r"passengers|пассажир(?:а|ов)?", "passenger", 1.0, "passenger_volume"),
+    (r"GW|ГВт", "MW", 1000.0, "capacity"),
+    (r"MW|megawatts?|МВт|мегаватт", "MW", 1.0, "capacity"),
+    (r"kV|кВ", "kV", 1.0, "capacity"),
+    (r"kWh|кВт·?ч|киловатт-час(?:а|ов)?", "kWh", 1.0, "capacity"),
+    (r"hectares?|ha|гектар(?:а|ов)?|га", "ha", 1.0, "area"),
+]
+_UNIT_ALT = "|".join(f"(?P<u{i}>{p})" for i, (p, *_rest) in enumerate(UNITS))
+QUANTITY = re.compile(
+    rf"(?<![\w.,$€£])(?P<num>{NUM})(?:\s?(?P<scale>{SCALE}))?(?:\s|-|\u00a0)?(?:{_UNIT_ALT})(?![\w])", re.I)
+PER_YEAR = re.compile(r"^\W{0,3}(?:of \w+(?: \w+)? |[а-яё]+ )?(?:per year|a year|per annum|annually|each year|every year|"
+                      r"a day|per day|в год|ежегодно|в сутки|per month)", re.I)
+ANNUAL_BEFORE = re.compile(r"(?:annual|yearly|ежегодн\w*|годов\w*)\s+(?:\w+\s+){0,4}$", re.I)
+PER_DAY = re.compile(r"a day|per day|в сутки", re.I)
+YEAR_NEAR = re.compile(r"\b(?:by|in|until|до|к|в)\s+((?:19|20)\d{2})\b")
+
+TENOR = re.compile(r"(?:for|over|tenor of|term of|maturity of|сроком на|на срок)\s+(?P<n>\d+(?:[.,]\d+)?)\s*"
+                   r"(?:-\s*)?(?:years?|года|лет|год)\b|(?P<n2>\d+(?:[.,]\d+)?)[- ](?:year|летн\w*)\s+(?:loan|кредит|заём|заем|tenor|term)",
+                   re.I)
+GRACE = re.compile(r"(?:grace period of|with a grace period of|льготн\w+ период\w*(?: в| на| до)?)\s+(?P<n>\d+(?:[.,]\d+)?)"
+                   r"\s*(?:years?|года|лет|год)|(?P<n2>\d+(?:[.,]\d+)?)[- ](?:years?|года|лет)(?:'|’)?\s*(?:of\s)?grace", re.I)
+RATE = re.compile(r"(?:interest rate of|at an interest rate of|at a rate of|at|под|ставк\w+(?: в)?)\s+(?P<n>\d+(?:[.,]\d+)?)\s?"
+                  r"(?:%|percent|per cent|процент\w*)(?:\s+(?:per annum|a year|annually|годовых))?", re.I)
+
+FINANCE_KINDS = [
+    ("loan", r"\bloan|\blend|credit\b|кредит|заём|заем|займ"),
+    ("credit_line", r"credit line|line of credit|кредитн\w+ лини"),
+    ("grant", r"\bgrant|грант|безвозмездн"),
+    ("equity", r"\bequity|stake|акци|доля в капитале"),
+    ("total_cost", r"\bcost|\bworth|\bvalued|\bprice tag|стоимост|обойд|оценива"),
+    ("budget_allocation", r"budget|бюджет"),
+    ("investment", r"invest|инвести|вложен"),
+]
+
+
+def parse_number(text: str, language: str = "en") -> float:
+    """'1,814' -> 1814; '1,2' (Russian decimal comma) -> 1.2; '1 860' -> 1860; '4.5' -> 4.5."""
+    t = re.sub(r"[ \u00a0\u202f]", "", text)
+    if "," in t and "." in t:
+        t = t.replace(",", "")
+    elif "," in t:
+        groups = t.split(",")
+        thousands = all(len(g) == 3 for g in groups[1:])
+        if thousands and not (language == "ru" and len(groups) == 2):
+            t = t.replace(",", "")
+        else:
+            t = t.replace(",", ".")
+    return float(t)
+
+
+@lru_cache(maxsize=1)
+def _t2n():
+    from text_to_num import alpha2digit
+
+    return alpha2digit
+
+
+@lru_cache(maxsize=1)
+def _number_parser():
+    from number_parser import parse
+
+    return parse
+
+
+EN_UNITS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+            "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety")
+EN_SCALES = "hundred|thousand|million|billion|trillion"
+RU_UNITS = (r"од(?:ин|на|но|ного|ной)|дв(?:а|е|ух|умя)|тр(?:и|ех|ёх)|четыр(?:е|ех|ёх)|пят\w*|шест\w*|сем(?:ь|и)|"
+            r"восем\w*|девят\w*|десят\w*|одиннадцат\w*|двенадцат\w*|двадцат\w*|тридцат\w*|сорок\w*|"
+            r"пятьдесят|шестьдесят|семьдесят|восемьдесят|девяност\w*|ст(?:о|а)")
+RU_SCALES = r"сот\w*|тысяч\w*|миллион\w*|миллиард\w*"
+# A run of number words that starts with a unit word ("six million", "сорок"), never a scale
+# alone: "20 million" stays as written and is read by the money and quantity patterns.
+WORD_RUNS = {
+    "en": re.compile(rf"(?<![\w.,-])(?<!\d )(?:{EN_UNITS})(?:[\s-]+(?:and[\s-]+)?(?:{EN_UNITS}|{EN_SCALES}))*\b", re.I),
+    "ru": re.compile(rf"(?<![\w.,-])(?<!\d )(?:{RU_UNITS})(?:\s+(?:{RU_UNITS}|{RU_SCALES}))*(?!\w)", re.I),
+}
+
+
+def digits(sentence: str, language: str) -> str:
+    """The sentence with numbers in words as digits ("six million tonnes" -> "6000000 tonnes")."""
+    lang = "ru" if language == "ru" else "en"
+
+    def convert(m: re.Match) -> str:
+        if m.group(0).lower() in ("one", "один", "одна", "одно"):
+            return m.group(0)  # "one of the lines" is not a figure
+        try:
+            if lang == "ru":
+                out = _number_parser()(m.group(0), language="ru")
+            else:
+                out = _t2n()(m.group(0), "en", threshold=0)
+        except Exception:  # a converter that chokes on odd text must not stop a draft
+            return m.group(0)
+        return out if re.fullmatch(r"\d+", out.strip()) else m.group(0)
+
+    return WORD_RUNS[lang].sub(convert, sentence)
+
+
+def _scale(m: re.Match) -> float:
+    word = (m.groupdict().get("scale") or m.groupdict().get("short") or "").lower().rstrip(".")
+    return SCALES.get(word, 1.0)
+
+
+def _currency(m: re.Match) -> str | None:
+    for key in ("cur", "code", "sym"):
+        v = m.groupdict().get(key)
+        if v:
+            return SYMBOLS.get(v.lower(), v.upper().replace("RMB", "CNY"))
+    word = (m.groupdict().get("word") or "").lower()
+    for stem, code in CURRENCY_WORDS:
+        if word.startswith(stem):
+            return code
+    return None
+
+
+def _number_or_none(text: str | None, language: str) -> float | None:
+    return parse_number(text, language) if text else None
+
+
+def _finance_kind(sentence: str, start: int) -> str:
+    """The kind named nearest before the amount, else anywhere in the sentence."""
+    before = sentence[max(0, start - 80):start].lower()
+    best = None
+    for kind, pattern in FINANCE_KINDS:
+        for m in re.finditer(pattern, before):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), kind)
+    if best:
+        return best[1]
+    for kind, pattern in FINANCE_KINDS:
+        if re.search(pattern, sentence.lower()):
+            return kind
+    return "investment"
+
+
+def _round(v: float) -> float | int:
+    v = float(f"{v:.12g}")
+    return int(v) if v.is_integer() else v
+
+
+def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
+    """Amounts with their ISO 4217 currency, kind and loan terms stated in the same sentence."""
+    if len(sentence) > MAX_SENTENCE:
+        return []
+    text = digits(sentence, language)
+    found: list[dict[str, Any]] = []
+    taken: list[range] = []
+    for pattern in (MONEY_BEFORE, MONEY_AFTER):
+        for m in pattern.finditer(text):
+            if any(m.start() in r for r in taken):
+                continue
+            cur = _currency(m)
+            if not cur:
+                continue
+            value = parse_number(m["num"], language) * _scale(m)
+            if value < 1000 and _scale(m) == 1.0 and pattern is MONEY_AFTER and not m.groupdict().get("word"):
+                continue  # "5 USD" is not news about infrastructure; "50 $" neither
+            taken.append(range(m.start(), m.end()))
+            kind = _finance_kind(text, m.start())
+            entry: dict[str, Any] = {"kind": kind, "amount": _round(value), "currency": cur,
+                                     "text": m.group(0).strip()}
+            if kind in ("loan", "credit_line"):
+                for key, pat in (("tenor_years", TENOR), ("grace_years", GRACE), ("interest_rate_pct", RATE)):
+                    t = pat.search(text)
+                    if t:
+                        entry[key] = _round(parse_number(t["n"] or t["n2"], language))
+            found.append(entry)
+    return found
+
+
+def quantities(sentence: str, language: str = "en") -> list[dict[str, Any]]:
+    """Lengths, capacities, volumes and power with a unit of reference/codelists.yaml where one fits."""
+    if len(sentence) > MAX_SENTENCE:
+        return []
+    text = digits(sentence, language)
+    out = []
+    for m in QUANTITY.finditer(text):
+        i = next(int(k[1:]) for k, v in m.groupdict().items() if k.startswith("u") and v)
+        _pattern, unit, factor, kind = UNITS[i]
+        if unit == "m" and not m["scale"] and re.fullmatch(r"m", m[f"u{i}"], re.I):
+            continue  # a bare "m" after a number is as often "million" as "metre"
+        value = parse_number(m["num"], language) * _scale(m) * factor
+        after = text[m.end():m.end() + 40]
+        rate = PER_YEAR.search(after) or (ANNUAL_BEFORE.search(text[max(0, m.start() - 60):m.start()])
+                                          and unit in ("t", "m3", "TEU", "passenger", "kWh"))
+        if rate and unit in ("t", "m3", "TEU", "passenger", "kWh", "train"):
+            per_day = isinstance(rate, re.Match) and PER_DAY.match(rate.group(0).strip(" ,"))
+            unit = f"{unit}/{'d' if per_day else 'a'}"
+            kind = "capacity" if re.search(r"capacit|мощност|пропускн|up to|до ", text, re.I) else "freight_volume"
+        elif unit in ("t", "TEU", "passenger") and kind == "capacity":
+            kind = "freight_volume" if unit != "passenger" else "passenger_volume"
+        year = YEAR_NEAR.search(text[m.end():m.end() + 60])
+        entry: dict[str, Any] = {"kind": kind, "value": _round(value), "unit": unit, "text": m.group(0).strip()}
+        if year:
+            entry["target_year"] = int(year[1])
+        out.append(entry)
+    # "from 15 million tons a year to 25 million tons": the rate is said once for both
+    rates = {e["unit"].split("/")[0]: e["unit"] for e in out if "/" in e["unit"]}
+    for e in out:
+        if e["unit"] in rates:
+            e["unit"] = rates[e["unit"]]
+            e["kind"] = "capacity" if any(x["kind"] == "capacity" for x in out if x["unit"] == e["unit"]) else e["kind"]
+    return out
+
+
+__all__ = ["digits", "money", "parse_number", "quantities"]

@@ -1,0 +1,231 @@
+"""The article drafter (issue 13): names that respect words, numbers and dates as the press
+writes them in English and Russian, headlines, the evaluation report and the build's refusal.
+Every article here is synthetic, written by the test."""
+import datetime as dt
+import json
+
+import pytest
+import yaml
+
+from infratracker.cli import main
+from infratracker.intake import drafting
+from infratracker.intake.dates import find_dates
+from infratracker.intake.evaluation import KINDS
+from infratracker.intake.numbers import money, parse_number, quantities
+from infratracker.intake.text import html_title, plain_title, sentences
+
+PUBLISHED = dt.date(2026, 4, 2)  # a Thursday
+
+
+@pytest.fixture(scope="module")
+def lexicon(tmp_path_factory):
+    from tests.conftest import copy_checkout
+
+    return drafting.build_lexicon(copy_checkout(tmp_path_factory.mktemp("lex") / "repo"))
+
+
+def draft_of(text, lexicon, language="en"):
+    return drafting.detect(text, lexicon, language=language, published=PUBLISHED)
+
+
+def ids(found, section):
+    return [e["id"] for e in found.get(section, [])]
+
+
+def names(found, kind):
+    return [e["name"] for e in found.get("draft", {}).get(kind, [])]
+
+
+# --- names that respect words -----------------------------------------------------------------
+
+def test_a_known_name_inside_a_longer_proper_name_is_no_hit(lexicon):
+    found = draft_of("The tender was won by Caspian Service, a contractor from Aktau. "
+                     "Vladimir Putin met the delegation in Moscow.", lexicon)
+    assert "caspian-sea" not in ids(found, "places") and "Caspian Sea" not in names(found, "places")
+    assert "Vladimir" not in names(found, "places")
+    assert "Caspian Service" in names(found, "organisations")
+    assert "Vladimir Putin" in names(found, "people")
+
+
+def test_a_persons_given_name_is_not_a_country(lexicon):
+    found = draft_of("\"Corridors need cargo,\" analyst Georgia Mills said. Jordan Ellis, director of the "
+                     "institute, agreed.", lexicon)
+    assert ids(found, "countries") == []
+    assert {"Georgia Mills", "Jordan Ellis"} <= set(names(found, "people"))
+
+
+def test_a_western_branch_is_not_the_west(lexicon):
+    found = draft_of("The western branch of the corridor runs along the coast.", lexicon)
+    assert ids(found, "blocs") == []
+
+
+def test_case_and_word_boundaries_count_for_countries(lexicon):
+    found = draft_of("Omani officials visited Kazakhstan; the oman word means nothing here.", lexicon)
+    assert ids(found, "countries") == ["KAZ"]
+
+
+def test_russian_country_names_in_every_case_form(lexicon):
+    found = draft_of("Россия предоставит Ирану кредит, а Казахстаном и Китаем подписан меморандум.", lexicon, "ru")
+    assert ids(found, "countries") == ["CHN", "IRN", "KAZ", "RUS"]
+
+
+def test_organisations_people_and_new_projects(lexicon):
+    found = draft_of("Azerbaijan Railways CJSC (ADY) and KazZholStroy LLP will build the 160-km Aktau–Zhetybai "
+                     "railway, Deputy Transport Minister Pavel Lugovoi said.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Azerbaijan Railways CJSC"]["aliases"] == ["ADY"]
+    assert orgs["KazZholStroy LLP"]["organisation_type"] == "company"
+    assert "AZE" in ids(found, "countries")  # the country that owns the railway company
+    people = found["draft"]["people"]
+    assert [(p["name"], p["title"]) for p in people] == [("Pavel Lugovoi", "Deputy Transport Minister")]
+    assert "Aktau–Zhetybai railway" in names(found, "projects")
+    assert all(0 < e["confidence"] <= 1 for kind in found["draft"].values() for e in kind)
+
+
+def test_a_known_project_is_a_link_not_a_new_record(lexicon):
+    found = draft_of("Traffic on the North-South Transport Corridor grew.", lexicon)
+    assert "instc" in ids(found, "projects")
+    assert not names(found, "projects")
+
+
+def test_quotes_are_whole_sentences():
+    body = ("MOSCOW, April 2. /TASS/. Russia and Iran approved the route of the railway, the U.S. "
+            "side was not told. The line is to start its work on the coast in 2028.")
+    assert sentences(body) == [
+        "MOSCOW, April 2. /TASS/. Russia and Iran approved the route of the railway, the U.S. side was not told.",
+        "The line is to start its work on the coast in 2028."]
+
+
+# --- numbers, money, lengths -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,language,value", [
+    ("1,814", "en", 1814), ("1,2", "ru", 1.2), ("1 860", "ru", 1860), ("4.5", "en", 4.5), ("12,500,000", "en", 12.5e6)])
+def test_numbers(text, language, value):
+    assert parse_number(text, language) == value
+
+
+@pytest.mark.parametrize("sentence,language,amount,currency", [
+    ("The cost of the project is estimated at 1.6 bln euro.", "en", 1.6e9, "EUR"),
+    ("The Bank signed a $3 Billion loan.", "en", 3e9, "USD"),
+    ("It allocated USD 150 mln for the terminal.", "en", 150e6, "USD"),
+    ("The fund invested EUR100 million.", "en", 100e6, "EUR"),
+    ("The line will cost 400 million US dollars.", "en", 400e6, "USD"),
+    ("The cost is 1.2 trillion tenge.", "en", 1.2e12, "KZT"),
+    ("Банк выделит кредит на сумму 1,2 млрд долларов.", "ru", 1.2e9, "USD"),
+    ("Стоимость оценивается в 1,2 трлн руб.", "ru", 1.2e12, "RUB"),
+    ("Грант составит двадцать восемь миллионов долларов.", "ru", 28e6, "USD"),
+])
+def test_money(sentence, language, amount, currency):
+    assert [(a["amount"], a["currency"]) for a in money(sentence, language)] == [(amount, currency)]
+
+
+def test_loan_terms():
+    [loan] = money("Russia will lend Iran 1.3 billion euros for 15 years at 2.5% per annum, with a grace "
+                   "period of 5 years.")
+    assert (loan["kind"], loan["tenor_years"], loan["interest_rate_pct"], loan["grace_years"]) == ("loan", 15, 2.5, 5)
+    [ru] = money("ЕАБР предоставит кредит в размере 100 млн долларов сроком на 20 лет под 3% годовых.", "ru")
+    assert (ru["kind"], ru["amount"], ru["tenor_years"], ru["interest_rate_pct"]) == ("loan", 1e8, 20, 3)
+
+
+@pytest.mark.parametrize("sentence,language,value,unit", [
+    ("the 162-kilometer Rasht-Astara railway", "en", 162, "km"),
+    ("a 160-km road", "en", 160, "km"),
+    ("a line 100 miles long", "en", 160.9344, "km"),
+    ("дорога протяжённостью 450 км", "ru", 450, "km"),
+    ("сеть в 2,6 тыс. км", "ru", 2600, "km"),
+    ("ГЭС мощностью 1 860 МВт", "ru", 1860, "MW"),
+    ("up to 15 million tonnes of cargo a year", "en", 15e6, "t/a"),
+    ("six million tonnes a year", "en", 6e6, "t/a"),
+    ("33 млрд кубометров газа в год", "ru", 33e9, "m3/a"),
+])
+def test_quantities(sentence, language, value, unit):
+    assert [(q["value"], q["unit"]) for q in quantities(sentence, language)] == [(value, unit)]
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("Work began in October 2017.", "en", "2017-10"),
+    ("It is to be finished in the second half of 2026.", "en", "2026-07/2026-12"),
+    ("Trains will run from early 2027.", "en", "2027-01/2027-04"),
+    ("The design was agreed last December.", "en", "2025-12"),
+    ("The minister said so on Thursday.", "en", "2026-04-02"),
+    ("It opens by the end of 2027.", "en", "2027-12"),
+    ("The deal was signed on 12 March 2026.", "en", "2026-03-12"),
+    ("Стройка начнется в первом квартале 2027 года.", "ru", "2027-01/2027-03"),
+    ("Соглашение подписано в сентябре прошлого года.", "ru", "2025-09"),
+    ("Об этом сообщили в среду.", "ru", "2026-04-01"),
+    ("Дорогу сдадут к 2030 году.", "ru", "2030"),
+])
+def test_dates(sentence, language, value):
+    assert value in [d["date"] for d in find_dates(sentence, PUBLISHED, language)]
+
+
+def test_relative_dates_need_a_publication_date():
+    assert find_dates("agreed last December", None) == []
+
+
+# --- headlines ------------------------------------------------------------------------------------
+
+def test_html_title_from_h1_else_title_without_site():
+    assert html_title("<title>Rail deal | Daily Wire</title><h1>Rail <b>deal</b> signed</h1>") == "Rail deal signed"
+    assert html_title("<title>Rail deal signed in Baku | Daily Wire</title>") == "Rail deal signed in Baku"
+
+
+def test_plain_title_is_never_a_paragraph():
+    assert plain_title("Rail deal signed\n\nBody.") == "Rail deal signed"
+    long_first = "Russia and Iran signed. " + "x " * 150
+    assert plain_title(long_first) == "Russia and Iran signed."
+    assert plain_title("word " * 100) is None
+
+
+def test_a_plain_capture_without_headline_asks_for_a_title(checkout, tmp_path, capsys):
+    capture = tmp_path / "blob.txt"
+    capture.write_text("word " * 100 + "\n", encoding="utf-8")
+    assert main(["--root", str(checkout.root), "add-article", str(capture)]) == 1
+    assert "--title" in capsys.readouterr().err
+    assert not any(checkout.archive.glob("*blob*"))
+
+
+# --- the build names what is unreviewed ------------------------------------------------------------
+
+def test_build_refusal_names_the_unreviewed_proposals(checkout, tmp_path, capsys):
+    article = tmp_path / "a.txt"
+    article.write_text("Rail deal\n\nRussia will lend Iran 1.3 bln euro, Deputy Transport Minister Pavel Lugovoi "
+                       "said on Thursday.\n", encoding="utf-8")
+    assert main(["--root", str(checkout.root), "add-article", str(article), "--publisher", "Test Wire",
+                 "--published", "2026-04-02"]) == 0
+    extract = checkout.extracts / "test-wire-2026-04-02-rail-deal.yaml"
+    header = extract.read_text(encoding="utf-8").split("\nsource:")[0]
+    assert "draft:" in header and "make build" in header
+    capsys.readouterr()
+    assert main(["--root", str(checkout.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "unreviewed:" in err and "1 people (Pavel Lugovoi)" in err and "1 finance (1300000000 EUR)" in err
+
+
+# --- the evaluation -------------------------------------------------------------------------------
+
+def test_eval_drafter_reports_every_kind(repo, capsys):
+    assert main(["--root", str(repo.root), "eval-drafter", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report["kinds"]) == list(KINDS)
+    assert len(report["articles"]) == 21
+    for row in [*report["kinds"].values(), report["overall"]]:
+        assert row["expected"] > 0 and 0 <= row["recall"] <= 1
+        assert row["precision"] is None or 0 <= row["precision"] <= 1
+    assert main(["--root", str(repo.root), "eval-drafter"]) == 0
+    table = capsys.readouterr().out
+    assert all(kind in table for kind in [*KINDS, "overall"])
+
+
+def test_eval_matching_rule(tmp_path):
+    from infratracker.intake.evaluation import meets
+
+    assert meets("projects", {"name": "Rasht–Astara railway"}, {"name": "Rasht-Astara railway line"})
+    assert meets("organisations", {"name": "ADY"}, {"name": "Azerbaijan Railways CJSC", "aliases": ["ADY"]})
+    assert not meets("places", {"name": "Baku"}, {"name": "Batumi"})
+    assert meets("quantities", {"value": 15e6, "unit": "t/a"}, {"value": 15000000, "unit": "t/year"})
+    assert not meets("quantities", {"value": 15e6, "unit": "t"}, {"value": 15000000, "unit": "t/year"})
+    assert meets("amounts", {"amount": 1.3e9, "currency": "EUR"}, {"amount": 1300000000, "currency": "EUR"})
+    assert meets("dates", {"value": "2026-07/2026-12"}, {"value": "2026-07/2026-12"})
