@@ -74,7 +74,7 @@ def test_home_page_search_box_finds_records(page, server):
 
 def test_project_page_shows_labels_and_links(page, server):
     page.goto(server + "/infratracker/projects/kazakhstan-turkmenistan-iran-railway")
-    assert page.locator("h1").inner_text() == "projects: kazakhstan-turkmenistan-iran-railway"
+    assert page.locator("h1").inner_text() == "Kazakhstan–Turkmenistan–Iran railway"  # the name, not the id
     assert page.get_by_text("Kazakhstan–Turkmenistan–Iran railway", exact=True).count() >= 1
     # foreign keys into this row, shown as links with counts
     assert page.get_by_text("rows from project_id in parties").count() == 1
