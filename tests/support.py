@@ -281,6 +281,7 @@ BUILD = "Iran's state railway RAI signed the contract with RZD International, wh
 LENGTH = "Of the 700 km line, 300 km run through Turkmenistan; it should carry 10 million tonnes a year by 2030."
 DESIGN = "Design work has started."
 WORKS = "Construction began in September 2025."
+PORT = "Trains will be loaded onto ships at Aktau."
 
 
 def write_rich_sources(layout: Layout) -> None:
@@ -307,8 +308,10 @@ def write_rich_sources(layout: Layout) -> None:
                            "status": "agreed", "quote": LOAN},
                           {"kind": "total_cost", "amount": 1.6e9, "currency": "EUR", "amount_year": 2024,
                            "quote": COST_A}]}]})
-    write_source(layout, "wire-b", " ".join([COST_B, LENGTH, WORKS]), "2026-03-01", {
-        "projects": [{"id": KTI, "quote": COST_B,
+    write_source(layout, "wire-b", " ".join([COST_B, LENGTH, WORKS, PORT]), "2026-03-01", {
+        "places": [{"id": "aktau", "name": "Aktau", "place_type": "city", "country_id": "KAZ", "geonames_id": 610612,
+                    "quote": "at Aktau"}],
+        "projects": [{"id": KTI, "quote": COST_B, "places": [{"place_id": "aktau", "quote": PORT}],
                       "status_events": [{"status": "implementation", "event_date": "2025-09", "quote": WORKS}],
                       "finance": [{"kind": "total_cost", "amount": 1.9e9, "currency": "EUR", "amount_year": 2024,
                                    "quote": COST_B}],

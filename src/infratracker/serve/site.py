@@ -93,7 +93,7 @@ START_HERE = [
     ("disagreements", "Where sources disagree", "each claim two sources give differently, and which one is published"),
     ("projects_facing_constraints", "Projects facing funding constraints", "sanctions, political pressure, competition"),
     ("evidence", "Evidence", "every quote behind every record, with its source"),
-    ("place_map", "Map", "places named by the sources"),
+    ("place_map", "Places on a map", "places named by the sources, with coordinates"),
     ("corrections", "Corrections", "what the sources printed wrong, and what the records say instead"),
 ]
 
@@ -115,6 +115,8 @@ def _home_html(description: str) -> str:
         '<input type="submit" value="Search"></form>'
         '<p><a href="/-/about">About the data</a>: what they cover, how they are made, how to cite them. '
         "Every record has its own page with the quotes behind it: follow a search result.</p>"
+        '<p><a href="/-/map">Map of projects</a>: each project at its places, or at its countries, '
+        'and what cannot be mapped (<a href="/-/map.geojson">GeoJSON</a>).</p>'
         f"<h3>Start here</h3><ul>{items}</ul>"
         f"<h3>Questions with a parameter</h3><ul>{queries}</ul>"
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
