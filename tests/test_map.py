@@ -59,7 +59,7 @@ def test_map_page_draws_every_project_or_says_why_not(app, rich_site):
     assert "Caspian Sea" in unmapped and "no water bodies" in unmapped
     assert html.escape(record_path("projects", "caspian-ports-cooperation")) in unmapped
     # Leaflet from this site, and the page says why there are no lines
-    assert '<script src="/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.js">' in page
+    assert "import * as L from \"/-/static-plugins/datasette-leaflet/leaflet-v1.7.1.js\";" in page
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', page)
     assert "does not record the order" in page
 

@@ -354,6 +354,13 @@ def extra_css_urls(datasette):
     return [datasette.urls.static_plugins(PLUGIN, "infratracker.css")]
 
 
+@hookimpl
+def extra_js_urls(datasette):
+    if site_config(datasette) is None:
+        return []
+    return [datasette.urls.static_plugins(PLUGIN, "infratracker.js")]
+
+
 async def _ensure_visible(datasette, request, table: str) -> None:
     await datasette.ensure_permissions(request.actor, [("view-table", (DATABASE, table)),
                                                        ("view-database", DATABASE), "view-instance"])
