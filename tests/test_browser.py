@@ -109,3 +109,24 @@ def test_projects_overview(page, server):
     page.goto(server + "/infratracker/project_overview")
     assert page.get_by_text("International North–South Transport Corridor").count() == 1
     shot(page, "projects")
+
+
+def test_record_page_with_its_evidence(page, server):
+    page.goto(server + "/-/record/projects/instc")
+    assert page.locator("h1").inner_text() == "International North–South Transport Corridor"
+    assert page.locator(".record-summary-line").inner_text().startswith("A corridor in transport")
+    assert page.locator("figure.quote").count() >= 1
+    shot(page, "record")
+
+
+def test_map_of_projects(page, server):
+    page.goto(server + "/-/map")
+    page.wait_for_selector("#project-map path.leaflet-interactive", timeout=15000)  # the circle markers
+    assert "Caspian Sea" in page.locator(".not-mapped-places").inner_text()
+    shot(page, "project-map")
+
+
+def test_about_page(page, server):
+    page.goto(server + "/-/about")
+    assert page.locator("h1").inner_text() == "About infratracker"
+    shot(page, "about")
