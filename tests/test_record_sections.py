@@ -47,6 +47,9 @@ def test_summary_line_says_only_what_the_rows_hold(page):
     assert "loan 1.6 billion USD from VEB.RF" in line
     assert "freight volume 10 million tonnes a year by 2030" in line
     assert "Sources disagree on 1 claim." in line
+    assert "Iran (Host, Partner)" in line and len(re.findall(r"[:,] Iran \(", line)) == 1  # named once, with its roles
+    assert "Agreements: Kazakhstan–Iran presidential talks in Astana." in line
+    assert "Funding constraints: Western sanctions on Iran." in line
 
 
 def test_project_without_money_or_stage_gets_a_short_line_that_says_so(rich_site):
@@ -95,7 +98,7 @@ def test_status_timeline_in_date_order_with_sources(page):
 def test_disagreement_shows_published_value_and_why_against_the_other(page):
     conflicts = section(page, "conflicts")
     published = text(re.search(r'<p class="conflict-published">(.*?)</p>', conflicts, re.S).group(1))
-    assert published.startswith("Published: 1900000000 EUR")
+    assert published.startswith("Published: 1900000000 EUR (2024), from")  # the normalised form adds nothing here
     assert "from Test wire-b" in published and "Why: published: no pin, and wire-b is the most recently" in published
     other = text(re.search(r"<ul><li>(.*?)</li></ul>", conflicts, re.S).group(1))
     assert other.startswith("1600000000 EUR") and "Test wire-a" in other and "not published: wire-b wins" in other

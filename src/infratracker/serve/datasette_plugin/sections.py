@@ -178,7 +178,9 @@ class Sections:
             what = c["field"].replace("+", ", ").replace("_", " ")
             claims.setdefault(c["field"], {"field": c["field"], "label": f"{about}: {what}" if about else what.capitalize(),
                                            "published": [], "others": []})
-            value = {"value": c["value"], "normalised": c["normalised"] if c["normalised"] != c["value"] else None,
+            # "1900000000 EUR 2024" beside "1900000000 EUR (2024)" says nothing new
+            same = "".join(ch for ch in (c["normalised"] or "") if ch.isalnum()) == "".join(ch for ch in c["value"] if ch.isalnum())
+            value = {"value": c["value"], "normalised": None if same else c["normalised"],
                      "source": self.label("conflicts", "source_id", c), "rule": self.label("conflicts", "rule", c),
                      "reason": c["reason"]}
             claims[c["field"]]["published" if c["published"] in (1, "1", True) else "others"].append(value)
@@ -228,8 +230,11 @@ def summary(reader, res: registry.Resource, row: dict[str, Any], parts: dict[str
         if described:
             sentences.append(", ".join(described) + ".")
     if parts.get("parties"):
-        who = [f"{p['who']['text']} ({p['role']['text']})" for p in parts["parties"] if p["who"]["text"]]
-        sentences.append(f"Involved: {', '.join(who)}.")
+        roles: dict[str, list[str]] = {}  # a party named once, with all its roles
+        for p in parts["parties"]:
+            if p["who"]["text"]:
+                roles.setdefault(p["who"]["text"], []).append(p["role"]["text"])
+        sentences.append("Involved: " + ", ".join(f"{who} ({', '.join(r)})" for who, r in roles.items()) + ".")
     if parts.get("finance"):
         money = []
         for f in parts["finance"]:
@@ -241,6 +246,9 @@ def summary(reader, res: registry.Resource, row: dict[str, Any], parts: dict[str
         qty = [f"{q['kind']['text'].lower()} {q['value_words'] or q['value']} {q['unit']['text']}".strip()
                + (f" by {q['target_year']}" if q["target_year"] else "") for q in parts["quantities"]]
         sentences.append(f"Quantities: {_join(qty)}.")
+    for label, names in (("Agreements", parts.get("agreements")), ("Funding constraints", parts.get("constraints"))):
+        if names:
+            sentences.append(f"{label}: {', '.join(names)}.")
     if parts.get("conflicts"):
         n = len(parts["conflicts"])
         sentences.append(f"Sources disagree on {n} claim{'s' if n != 1 else ''}.")
@@ -258,4 +266,12 @@ def build(reader, res: registry.Resource, row: dict[str, Any], record_id: str) -
             conflicts += s.conflicts(table, item["id"], item[key]["text"] if table != "parties"
                                      else f"{item['who']['text']} ({item['role']['text']})")
     parts["conflicts"] = conflicts
+    if res.name == "projects":
+        # Named in the summary; the rows themselves, with their quotes, are the generic tables below.
+        parts["agreements"] = [r["name"] for r in reader.rows(
+            "select a.name from agreement_projects ap join agreements a on a.agreement_id = ap.agreement_id "
+            "where ap.project_id = ? order by a.name", [record_id])]
+        parts["constraints"] = [r["name"] for r in reader.rows(
+            "select fc.name from constraint_projects cp join funding_constraints fc on fc.constraint_id = cp.constraint_id "
+            "where cp.project_id = ? order by fc.name", [record_id])]
     return {**parts, "summary_line": summary(reader, res, row, parts)}
