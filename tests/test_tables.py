@@ -107,3 +107,16 @@ def test_ids_in_views_link_to_record_pages(app, view):
         assert checked, f"no id checked in {view}: the rich site should fill it"
     else:
         assert checked or not rows
+
+
+def test_facets_show_codelist_labels_with_the_code_on_hover(app):
+    page = get(app, "/infratracker/projects").text
+    facet = re.search(r'<div class="facet-info [^"]*-project_type".*?</div>', page, re.S).group(0)
+    assert re.search(r'<a href="[^"]*project_type=corridor[^"]*" title="corridor">Corridor</a>', facet)
+    assert "cultural_exchange<" not in facet and "Cultural exchange</a>" in facet
+    chosen = get(app, "/infratracker/projects?project_type=corridor").text
+    assert re.search(r"<li>Corridor &middot; \d", chosen)
+    # JSON keeps the codes; a foreign key facet keeps Datasette's label (the country's name)
+    facets = get(app, "/infratracker/projects.json?_facet=sector").json()["facet_results"]
+    assert "corridor" in [v["value"] for v in facets["project_type"]["results"]]
+    assert ">Kazakhstan</a>" in get(app, "/infratracker/parties?_facet=country_id").text

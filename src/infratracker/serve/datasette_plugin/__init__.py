@@ -343,8 +343,19 @@ def extra_template_vars(datasette):
     # The templates' footer reads these instead of the page's `metadata`, which Datasette 0.65.5
     # fills with the site's licence only on some pages, and on row pages only after a table
     # page has filled it in place.
-    return {"infratracker_site": site,
-            "infratracker_record_url": lambda table, key: _base(datasette) + labels.record_path(table, key)}
+    async def inner():
+        known = await codes(datasette)
+
+        def code_label(table, column, value):
+            # Facets list raw values, which no render_cell hook sees: their codelist label, or None.
+            codelist = labels.column_codelist(table, column, value, known) if value not in (None, "") else None
+            return known.label(codelist, value) if codelist else None
+
+        return {"infratracker_site": site,
+                "infratracker_record_url": lambda table, key: _base(datasette) + labels.record_path(table, key),
+                "infratracker_code_label": code_label}
+
+    return inner
 
 
 @hookimpl
