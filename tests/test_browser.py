@@ -136,6 +136,7 @@ def test_map_of_projects(page, server):
             break
     else:
         raise AssertionError("no marker's popup names every project at the busiest point")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     shot(page, "project-map")
 
 
