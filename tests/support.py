@@ -285,3 +285,55 @@ def site_with_a_script_in_a_note(checkout) -> None:
     build_and_publish(checkout)
     build_database(checkout)
     write_site_files(checkout)
+
+
+# Synthetic articles for the pages of what the first source lacks: organisations, parties,
+# finance with terms, quantities, a status history and a disagreement on a cost.
+KTI = "kazakhstan-turkmenistan-iran-railway"
+LOAN = "Russia will lend Iran USD 1.6 billion for 10 years at 3% through its state bank."
+COST_A = "The whole line is estimated at EUR 1.6 billion."
+COST_B = "The line will cost EUR 1.9 billion, the ministry said."
+BUILD = "Iran's state railway RAI signed the contract with RZD International, which will build the line."
+LENGTH = "Of the 700 km line, 300 km run through Turkmenistan; it should carry 10 million tonnes a year by 2030."
+DESIGN = "Design work has started."
+WORKS = "Construction began in September 2025."
+PORT = "Trains will be loaded onto ships at Aktau."
+
+
+def write_rich_sources(layout: Layout) -> None:
+    from test_curate import write_source
+
+    write_source(layout, "wire-a", " ".join([LOAN, COST_A, BUILD, DESIGN]), "2025-05-20", {
+        "organisations": [
+            {"id": "vnesheconombank", "name": "VEB.RF", "organisation_type": "development_finance_institution",
+             "country_id": "RUS", "quote": "its state bank"},
+            {"id": "rzd-international", "name": "RZD International", "organisation_type": "company",
+             "country_id": "RUS", "quote": "RZD International"},
+            {"id": "railways-of-iran", "name": "Railways of the Islamic Republic of Iran",
+             "organisation_type": "state_company", "country_id": "IRN", "aliases": ["RAI"],
+             "quote": "Iran's state railway RAI"}],
+        "projects": [{"id": KTI, "quote": LOAN,
+                      "parties": [{"organisation_id": "rzd-international", "role": "contractor",
+                                   "quote": "which will build the line"},
+                                  {"organisation_id": "railways-of-iran", "role": "client",
+                                   "quote": "Iran's state railway RAI signed the contract"}],
+                      "status_events": [{"status": "preparation", "quote": DESIGN}],
+                      "finance": [
+                          {"kind": "loan", "financier_organisation_id": "vnesheconombank", "recipient_country_id": "IRN",
+                           "amount": 1.6e9, "currency": "USD", "tenor_years": 10, "interest_rate_pct": 3,
+                           "status": "agreed", "quote": LOAN},
+                          {"kind": "total_cost", "amount": 1.6e9, "currency": "EUR", "amount_year": 2024,
+                           "quote": COST_A}]}]})
+    write_source(layout, "wire-b", " ".join([COST_B, LENGTH, WORKS, PORT]), "2026-03-01", {
+        "places": [{"id": "aktau", "name": "Aktau", "place_type": "city", "country_id": "KAZ", "geonames_id": 610612,
+                    "quote": "at Aktau"}],
+        "projects": [{"id": KTI, "quote": COST_B, "places": [{"place_id": "aktau", "quote": PORT}],
+                      "status_events": [{"status": "implementation", "event_date": "2025-09", "quote": WORKS}],
+                      "finance": [{"kind": "total_cost", "amount": 1.9e9, "currency": "EUR", "amount_year": 2024,
+                                   "quote": COST_B}],
+                      "quantities": [
+                          {"kind": "length", "basis": "design", "value": 700, "unit": "km", "quote": LENGTH},
+                          {"kind": "section_length", "basis": "design", "value": 300, "unit": "km",
+                           "country_id": "TKM", "quote": LENGTH},
+                          {"kind": "freight_volume", "basis": "target", "target_year": 2030, "value": 10,
+                           "unit": "Mt/a", "quote": LENGTH}]}]})

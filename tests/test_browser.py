@@ -74,7 +74,7 @@ def test_home_page_search_box_finds_records(page, server):
 
 def test_project_page_shows_labels_and_links(page, server):
     page.goto(server + "/infratracker/projects/kazakhstan-turkmenistan-iran-railway")
-    assert page.locator("h1").inner_text() == "projects: kazakhstan-turkmenistan-iran-railway"
+    assert page.locator("h1").inner_text() == "Kazakhstan–Turkmenistan–Iran railway"  # the name, not the id
     assert page.get_by_text("Kazakhstan–Turkmenistan–Iran railway", exact=True).count() >= 1
     # foreign keys into this row, shown as links with counts
     assert page.get_by_text("rows from project_id in parties").count() == 1
@@ -109,3 +109,38 @@ def test_projects_overview(page, server):
     page.goto(server + "/infratracker/project_overview")
     assert page.get_by_text("International North–South Transport Corridor").count() == 1
     shot(page, "projects")
+
+
+def test_record_page_with_its_evidence(page, server):
+    page.goto(server + "/-/record/projects/instc")
+    assert page.locator("h1").inner_text() == "International North–South Transport Corridor"
+    assert page.locator(".record-summary-line").inner_text().startswith("A corridor in transport")
+    assert page.locator("figure.quote").count() >= 1
+    shot(page, "record")
+
+
+def test_map_of_projects(page, server):
+    page.goto(server + "/-/map")
+    page.wait_for_selector("#project-map path.leaflet-interactive", timeout=15000)  # the circle markers
+    assert "Caspian Sea" in page.locator(".not-mapped-places").inner_text()
+    # one marker per point, however many projects share it (six projects are drawn at Tehran)
+    features = page.evaluate("JSON.parse(document.getElementById('project-map-data').textContent).features")
+    points = {tuple(f["geometry"]["coordinates"]) for f in features}
+    assert page.locator("#project-map path.leaflet-interactive").count() == len(points) < len(features)
+    busiest = max(points, key=lambda p: sum(tuple(f["geometry"]["coordinates"]) == p for f in features))
+    shared = sum(tuple(f["geometry"]["coordinates"]) == busiest for f in features)
+    for i in range(len(points)):
+        page.locator("#project-map path.leaflet-interactive").nth(i).click(force=True)
+        popup = page.locator(".leaflet-popup-content")
+        if popup.count() and popup.locator("a").count() == shared:
+            break
+    else:
+        raise AssertionError("no marker's popup names every project at the busiest point")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    shot(page, "project-map")
+
+
+def test_about_page(page, server):
+    page.goto(server + "/-/about")
+    assert page.locator("h1").inner_text() == "About infratracker"
+    shot(page, "about")

@@ -49,6 +49,7 @@ def text_of(page: str) -> str:
 
 
 CITABLE = [r for r in registry.RESOURCES if r.citable]
+SECTIONS = {"parties": "parties", "finance": "finance", "quantities": "quantities", "status_events": "timeline"}
 
 
 @pytest.mark.parametrize("res", CITABLE, ids=[r.name for r in CITABLE])
@@ -79,7 +80,9 @@ def test_project_page_labels_codes_links_references_and_shows_quotes(app, db):
         for f in other.fields:
             if f.references == ("projects", "project_id") and other.name not in ("citations", "aliases"):
                 count = db.execute(f'select count(*) from "{other.name}" where "{f.name}" = ?', ["instc"]).fetchone()[0]
-                if count:
+                if count and other.name in SECTIONS:  # shown as a readable section of its own
+                    assert f'<section class="record-section {SECTIONS[other.name]}"' in page, other.name
+                elif count:
                     assert html.escape(other.title) in page, other.name
     linked = db.execute("select country_id from project_countries where project_id = 'instc'").fetchall() \
         if "project_countries" in registry.RESOURCE_METADATA else []

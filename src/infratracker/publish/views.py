@@ -107,7 +107,7 @@ left join countries rc on rc.country_id = f.recipient_country_id""",
         "every other value with its source.",
         """select cf.record_table, cf.record_id, si.name as record_name, cf.field as claim,
   max(case when cf.published then cf.value end) as published_value,
-  max(case when cf.published then cf.source_id end) as published_source,
+  max(case when cf.published then cf.source_id end) as published_source_id,
   max(case when cf.published then cf.reason end) as why,
   group_concat(case when not cf.published then cf.value || ' (' || cf.source_id || ')' end, '; ') as other_values
 from conflicts cf

@@ -93,7 +93,7 @@ START_HERE = [
     ("disagreements", "Where sources disagree", "each claim two sources give differently, and which one is published"),
     ("projects_facing_constraints", "Projects facing funding constraints", "sanctions, political pressure, competition"),
     ("evidence", "Evidence", "every quote behind every record, with its source"),
-    ("place_map", "Map", "places named by the sources"),
+    ("place_map", "Places on a map", "places named by the sources, with coordinates"),
     ("corrections", "Corrections", "what the sources printed wrong, and what the records say instead"),
 ]
 
@@ -115,6 +115,8 @@ def _home_html(description: str) -> str:
         '<input type="submit" value="Search"></form>'
         '<p><a href="/-/about">About the data</a>: what they cover, how they are made, how to cite them. '
         "Every record has its own page with the quotes behind it: follow a search result.</p>"
+        '<p><a href="/-/map">Map of projects</a>: each project at its places, or at its countries, '
+        'and what cannot be mapped (<a href="/-/map.geojson">GeoJSON</a>).</p>'
         f"<h3>Start here</h3><ul>{items}</ul>"
         f"<h3>Questions with a parameter</h3><ul>{queries}</ul>"
         "<details><summary><strong>Downloads</strong>: the package (Frictionless), CSV and Parquet</summary>"
@@ -160,6 +162,36 @@ def about(layout: Layout, package: dict[str, Any]) -> dict[str, Any]:
             "changelog": changelog.read_text(encoding="utf-8") if changelog.is_file() else ""}
 
 
+# A table with more columns than this opens on its main ones (templates/_table.html).
+MAIN_COLUMNS = 8
+# Where the registry's order would not give what a reader looks for first.
+MAIN_COLUMNS_OF = {
+    "projects": ["project_id", "name", "project_type", "sector", "status", "length_km", "cost_amount",
+                 "cost_currency", "cost_amount_usd"],
+    "finance": ["finance_id", "project_id", "kind", "status", "amount", "currency", "amount_year", "amount_usd"],
+    "sources": ["source_id", "title", "publisher", "published_date", "language", "machine_translation", "url"],
+    "places": ["place_id", "name", "place_type", "country_id", "latitude", "longitude"],
+    "quantities": ["quantity_id", "project_id", "agreement_id", "kind", "basis", "value", "unit", "target_year"],
+    "agreements": ["agreement_id", "name", "agreement_type", "status", "date", "place_id"],
+    "parties": ["link_id", "project_id", "agreement_id", "country_id", "bloc_id", "organisation_id", "person_id", "role"],
+    "funding_constraints": ["constraint_id", "name", "constraint_type", "imposed_by_country_id", "imposed_by_bloc_id",
+                            "likelihood", "effect"],
+    "conflicts": ["conflict_id", "record_table", "record_id", "field", "value", "source_id", "published", "rule"],
+}
+
+
+def main_columns(res: registry.Resource) -> list[str] | None:
+    """The columns a wide table opens on: its key and name, then dates, numbers, coded and
+    linked columns, in the registry's order; None for a table narrow enough to show whole."""
+    if len(res.fields) <= MAIN_COLUMNS:
+        return None
+    if res.name in MAIN_COLUMNS_OF:
+        return MAIN_COLUMNS_OF[res.name]
+    wanted = {*res.primary_key, res.label_column, *res.facets}
+    wanted |= {f.name for f in res.fields if f.codelist or f.references or f.type in ("date", "number")}
+    return [f.name for f in res.fields if f.name in wanted][:MAIN_COLUMNS - 1]
+
+
 def metadata(layout: Layout) -> dict[str, Any]:
     package = reference.load_yaml(layout.reference / "package.yaml")
     tables: dict[str, Any] = {}
@@ -174,6 +206,8 @@ def metadata(layout: Layout) -> dict[str, Any]:
             entry["label_column"] = res.label_column
         if res.facets:
             entry["facets"] = list(res.facets)
+        if main_columns(res):
+            entry["infratracker_columns"] = main_columns(res)
         tables[res.name] = entry
     for name, (title, description, _sql) in VIEWS.items():
         tables[name] = {"title": title, "description": description}

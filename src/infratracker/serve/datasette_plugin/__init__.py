@@ -9,6 +9,7 @@ Datasette in the same environment behaves exactly as without it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sqlite3
@@ -19,7 +20,7 @@ from datasette.utils.asgi import Response
 
 from infratracker.core import registry
 
-from . import downloads, labels, pages, requests, sqlite_guard
+from . import downloads, labels, mapping, pages, requests, sqlite_guard
 from .response_cache import ResponseCache
 
 PLUGIN = "infratracker"
@@ -342,8 +343,19 @@ def extra_template_vars(datasette):
     # The templates' footer reads these instead of the page's `metadata`, which Datasette 0.65.5
     # fills with the site's licence only on some pages, and on row pages only after a table
     # page has filled it in place.
-    return {"infratracker_site": site,
-            "infratracker_record_url": lambda table, key: _base(datasette) + labels.record_path(table, key)}
+    async def inner():
+        known = await codes(datasette)
+
+        def code_label(table, column, value):
+            # Facets list raw values, which no render_cell hook sees: their codelist label, or None.
+            codelist = labels.column_codelist(table, column, value, known) if value not in (None, "") else None
+            return known.label(codelist, value) if codelist else None
+
+        return {"infratracker_site": site,
+                "infratracker_record_url": lambda table, key: _base(datasette) + labels.record_path(table, key),
+                "infratracker_code_label": code_label}
+
+    return inner
 
 
 @hookimpl
@@ -351,6 +363,13 @@ def extra_css_urls(datasette):
     if site_config(datasette) is None:
         return []
     return [datasette.urls.static_plugins(PLUGIN, "infratracker.css")]
+
+
+@hookimpl
+def extra_js_urls(datasette):
+    if site_config(datasette) is None:
+        return []
+    return [datasette.urls.static_plugins(PLUGIN, "infratracker.js")]
 
 
 async def _ensure_visible(datasette, request, table: str) -> None:
@@ -392,9 +411,36 @@ async def about_page(datasette, request):
     return Response.html(html)
 
 
+async def _map(datasette, request) -> dict:
+    await datasette.ensure_permissions(request.actor, [("view-table", (DATABASE, "projects")),
+                                                       ("view-database", DATABASE), "view-instance"])
+    base = _base(datasette)
+    return await datasette.get_database(DATABASE).execute_fn(lambda conn: mapping.map_context(conn, base))
+
+
+async def map_page(datasette, request):
+    """Projects on a map from their places, countries as the fallback, and what is not mapped."""
+    context = await _map(datasette, request)
+    html = await datasette.render_template("infratracker_map.html", {
+        **context, "database_name": DATABASE, "geojson_href": _base(datasette) + "/-/map.geojson",
+        # Leaflet as datasette-leaflet ships it: nothing is loaded from elsewhere but the tiles.
+        "leaflet_js": datasette.urls.static_plugins("datasette-leaflet", "leaflet-v1.7.1.js"),
+        "leaflet_css": datasette.urls.static_plugins("datasette-leaflet", "leaflet-v1.7.1.css"),
+    }, request=request, view_name="infratracker_map")
+    return Response.html(html)
+
+
+async def map_geojson(datasette, request):
+    context = await _map(datasette, request)
+    return Response(json.dumps(context["geojson"], ensure_ascii=False), content_type="application/geo+json",
+                    headers={"content-disposition": 'attachment; filename="infratracker-projects.geojson"'})
+
+
 @hookimpl
 def register_routes(datasette):
     if not enabled(datasette):
         return []
     return [(r"^/-/record/(?P<table>[^/]+)/(?P<record_id>.+)$", record_page),
-            (r"^/-/about$", about_page)]
+            (r"^/-/about$", about_page),
+            (r"^/-/map$", map_page),
+            (r"^/-/map\.geojson$", map_geojson)]

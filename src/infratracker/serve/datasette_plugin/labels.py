@@ -21,6 +21,11 @@ REF = registry.RecordRef()
 def record_path(table: str, record_id: str) -> str:
     """Address of a record's page: each part of the key tilde-encoded as Datasette encodes
     (it redirects %-escapes to ~-escapes), joined by '/' so the URL reads like the record_id."""
+    res = registry.RESOURCE_METADATA.get(table)
+    if res is not None and len(res.primary_key) == 1:
+        # One key column whose values may hold "/" (a finance row "instc/loan/veb/"): encoded
+        # whole, or a trailing or double slash would be read as more key parts.
+        return f"{RECORD_ROUTE}{tilde_encode(table)}/{tilde_encode(str(record_id))}"
     return f"{RECORD_ROUTE}{tilde_encode(table)}/" + "/".join(tilde_encode(p) for p in str(record_id).split("/"))
 
 
@@ -49,6 +54,23 @@ def read_codes(conn) -> Codes:
 def single_key_tables() -> dict[str, registry.Resource]:
     """Key column name -> the citable table it is the whole primary key of (project_id -> projects)."""
     return {r.primary_key[0]: r for r in registry.RESOURCES if r.citable and len(r.primary_key) == 1}
+
+
+def view_target(row, column: str, keys) -> registry.Resource | None:
+    """The table whose record a column of a view or query names: a column named like a table's
+    whole key (project_id) or ending in it (amount_source_id); an `X_id` or `record_id` whose
+    row says the kind in `X_kind` (party_kind = 'organisation': organisations). Names alone
+    (acting_person holds a name) are never taken for ids."""
+    tables = single_key_tables()
+    kind_column = ("record" if column == REF.id_field else column[:-3]) + "_kind" if column.endswith("_id") else None
+    if kind_column and kind_column in keys:
+        return tables.get(f"{row[kind_column]}_id")
+    if column in tables:
+        return tables[column]
+    for key, res in tables.items():
+        if column.endswith("_" + key):
+            return res
+    return None
 
 
 def column_codelist(table: str | None, column: str, value: Any, codes: Codes) -> str | None:
@@ -101,8 +123,7 @@ def render(row, value, column: str, table: str | None, codes: Codes, base: str) 
         if f.references:
             return None  # Datasette links it to the row, labelled
     else:
-        # Views and queries: a column named like a table's whole key is that table's id.
-        target_res = single_key_tables().get(column)
+        target_res = view_target(row, column, keys)
         if target_res is not None and table != target_res.name:
             return link_html(base + record_path(target_res.name, value), str(value), "the record's page")
     if res is None and column == "name" and REF.table_field in keys and REF.id_field in keys:

@@ -13,6 +13,7 @@ from datasette.utils import tilde_decode
 
 from infratracker.core import registry
 
+from . import sections
 from .labels import REF, Codes, record_path
 
 RELATED_ROWS = 500  # per table on one page; the rest are a link to the table, filtered
@@ -32,6 +33,9 @@ def resolve(table: str, record_id: str) -> tuple[registry.Resource, list[str]] |
         return None
     if res is None or not res.citable:
         return None
+    if len(res.primary_key) == 1:
+        whole = "/".join(parts)  # "~2F" and "/" alike: links made before slashes were encoded
+        return (res, [whole]) if whole else None
     if len(parts) != len(res.primary_key) or any(p == "" for p in parts):
         return None
     return res, parts
@@ -67,11 +71,16 @@ class Reader:
         return self._labels[key]
 
     def title(self, res: registry.Resource, row: dict[str, Any]) -> str:
-        """A record's name: its label column, or for a link row, the names of what it links."""
+        """A record's name: its label column; for a link row, the names of what it links; for
+        a row with a made-up key (a finance row, a party), its labelled codes and the names of
+        the records it points at, which is what its key was made of."""
         if res.label_column and row.get(res.label_column):
             return str(row[res.label_column])
-        parts = [self.cell(res, res.field(k), row.get(k))["text"] for k in res.primary_key]
-        return " · ".join(p for p in parts if p)
+        named = [res.field(k) for k in res.primary_key]
+        if len(named) == 1 and not named[0].references:
+            named = [f for f in res.fields if (f.references or f.codelist) and f.name not in (REF.table_field,)]
+        parts = [self.cell(res, f, row.get(f.name), row)["text"] for f in named if row.get(f.name) not in (None, "")]
+        return " · ".join(list(dict.fromkeys(p for p in parts if p))[:3]) or registry.record_key(res, row)
 
     def cell(self, res: registry.Resource, f: registry.Field, value: Any, row: dict | None = None) -> dict[str, Any]:
         """How a value reads: text, a hover title (the raw code or id), a link."""
@@ -124,18 +133,21 @@ class Reader:
                  **self.cell(res, f, row.get(f.name), row), "quotes": by_field.get(f.name, [])}
                 for f in res.fields if f.name not in skip]
 
-    def related(self, res: registry.Resource, key: list[str]) -> list[dict[str, Any]]:
+    def related(self, res: registry.Resource, key: list[str],
+                skip: set[tuple[str, str]] = frozenset()) -> list[dict[str, Any]]:
         """Every table with rows that point at this record: through a foreign key, or through
-        (record_table, record_id) for the evidence-like tables not shown as quotes or names."""
+        (record_table, record_id) for the evidence-like tables not shown as quotes or names;
+        `skip` holds the (table, field) pairs the page shows in a section of their own."""
         record_id = "/".join(key)
         groups = []
         for other in registry.RESOURCES:
             if other.name in EVIDENCE_TABLES:
                 continue
             links = [f.name for f in other.fields
-                     if len(res.primary_key) == 1 and f.references == (res.name, res.primary_key[0])]
+                     if len(res.primary_key) == 1 and f.references == (res.name, res.primary_key[0])
+                     and (other.name, f.name) not in skip]
             wheres = [(f"{_q(name)} = ?", [key[0]], {name}) for name in links]
-            if any(isinstance(rule, registry.RecordRef) for rule in other.rules):
+            if any(isinstance(rule, registry.RecordRef) for rule in other.rules) and (other.name, REF.id_field) not in skip:
                 wheres.append((f"{_q(REF.table_field)} = ? and {_q(REF.id_field)} = ?", [res.name, record_id],
                                {REF.table_field, REF.id_field}))
             for where, params, hidden in wheres:
@@ -145,7 +157,9 @@ class Reader:
                 order = ", ".join(_q(k) for k in other.primary_key)
                 rows = self.rows(f"select * from {_q(other.name)} where {where} order by {order} limit ?",
                                  [*params, RELATED_ROWS])
-                columns = [f for f in other.fields if f.name not in hidden]
+                # A column no row fills says nothing and squeezes the others at 390 px.
+                columns = [f for f in other.fields if f.name not in hidden
+                           and any(r.get(f.name) not in (None, "") for r in rows)]
                 items = []
                 for row in rows:
                     rid = registry.record_key(other, row)
@@ -196,15 +210,16 @@ def record_context(conn, codes: Codes, base: str, database: str, res: registry.R
     quotes = reader.with_source_links(reader.quotes(res.name, record_id))
     fields = reader.fields(res, row, quotes)
     known = {f.name for f in res.fields}
+    parts = sections.build(reader, res, row, record_id)
     context = {
         "table": res.name, "table_title": res.title, "table_description": res.description,
         "record_id": record_id, "name": reader.title(res, row),
         "summary": row.get("description") if "description" in known else None,
-        "fields": fields,
+        "fields": fields, **parts,
         "record_quotes": [q for q in quotes if not q["field"] or q["field"] not in known],
         "quote_count": len(quotes),
         "aliases": reader.aliases(res.name, record_id),
-        "related": reader.related(res, key),
+        "related": reader.related(res, key, sections.covered(res)),
         "table_href": f"{base}/{database}/{res.name}",
         "is_source": res.name == "sources",
     }
