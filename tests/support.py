@@ -337,3 +337,52 @@ def write_rich_sources(layout: Layout) -> None:
                            "country_id": "TKM", "quote": LENGTH},
                           {"kind": "freight_volume", "basis": "target", "target_year": 2030, "value": 10,
                            "unit": "Mt/a", "quote": LENGTH}]}]})
+
+
+# --- the site in a real browser: Debian's Chromium driven by Playwright (no download) ----------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
+                       ".ci/run installs it"),
+]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def serving(layout: Layout):
+    """`infratracker serve` of a built layout on a free port, as `make serve` runs it: its base URL."""
+    import sys
+
+    from infratracker.serve.loopback import free_port, wait_until_up
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(layout.root), "serve",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_until_up(base, 20):
+            proc.kill()
+            raise RuntimeError(proc.stdout.read().decode())
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def chromium(profile: Path, width: int, height: int):
+    """A Playwright browser context of Debian's Chromium, with its profile in `profile`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM,
+                                                        args=CHROMIUM_FLAGS,
+                                                        viewport={"width": width, "height": height})
+        try:
+            yield context
+        finally:
+            context.close()

@@ -3,33 +3,17 @@ with axe-core (issue 14, item 10): no serious or critical violation, nothing wid
 screen. axe-core's script comes with axe-playwright-python, so the check runs offline. The site
 is the rich one (conftest.py), so record pages show parties, money, quantities, a timeline and
 a disagreement."""
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from infratracker.core import registry
-from infratracker.serve.loopback import free_port, wait_until_up
+from infratracker.serve.addresses import record_path
+from support import BROWSER_MARKS, chromium, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
-                       ".ci/run installs it"),
-]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = BROWSER_MARKS
 WIDTHS = {"desktop": 1280, "phone": 390}
 BLOCKING = ("serious", "critical")
-
-
-def record_path(table, record_id):
-    from infratracker.serve.datasette_plugin.labels import record_path as path
-
-    return path(table, record_id)
 
 
 def pages(layout) -> dict[str, str]:
@@ -56,29 +40,14 @@ def pages(layout) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(rich_site):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(rich_site.root), "serve",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ})
-    base = f"http://127.0.0.1:{port}"
-    if not wait_until_up(base, 20):
-        proc.kill()
-        raise RuntimeError("the site did not start")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(rich_site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, args=FLAGS,
-            viewport={"width": 1280, "height": 900})
+    with chromium(tmp_path_factory.mktemp("chromium"), 1280, 900) as context:
         yield context
-        context.close()
 
 
 def test_every_kind_of_page_passes_axe_at_both_widths(browser, server, rich_site):

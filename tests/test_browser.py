@@ -1,53 +1,29 @@
 """The site in a real browser: Debian's headless Chromium driven by Playwright (no download)."""
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from infratracker.core.paths import REPO_ROOT
-from infratracker.serve.loopback import free_port, wait_until_up
+from support import BROWSER_MARKS, chromium, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
-                       ".ci/run installs it"),
-]
+pytestmark = BROWSER_MARKS
 SHOTS = Path("screenshots-not-set")  # the page fixture points it at a temporary folder
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def server(site_built):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(site_built.root), "serve",
-                             "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
-    base = f"http://127.0.0.1:{port}"
-    if not wait_until_up(base, 20):
-        proc.kill()
-        raise RuntimeError(proc.stdout.read().decode())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(site_built) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def page(server, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
     global SHOTS
     SHOTS = tmp_path_factory.mktemp("screenshots")  # never into the checkout
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, args=FLAGS,
-            viewport={"width": 1280, "height": 900})
+    with chromium(tmp_path_factory.mktemp("chromium"), 1280, 900) as context:
         yield context.new_page()
-        context.close()
 
 
 def shot(page, name: str) -> Path:

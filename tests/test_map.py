@@ -9,12 +9,7 @@ import pytest
 from support import KTI
 
 from infratracker.serve.site import make_app
-
-
-def record_path(table, record_id):
-    from infratracker.serve.datasette_plugin.labels import record_path as path
-
-    return path(table, record_id)
+from infratracker.serve.addresses import record_path
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,8 @@ import pytest
 
 from infratracker.core import registry
 from infratracker.serve.site import make_app
+from infratracker.serve.addresses import record_path
 from support import site_with_a_script_in_a_note
-
-
-def record_path(table, record_id):
-    # Imported late: importing the plugin before Datasette has loaded its plugins would have
-    # Datasette register the half-imported module, without the hooks defined after the import.
-    from infratracker.serve.datasette_plugin.labels import record_path as path
-
-    return path(table, record_id)
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,7 @@ import pytest
 from infratracker.core import registry
 from infratracker.publish.views import VIEWS
 from infratracker.serve.site import main_columns, make_app
-
-
-def record_path(table, record_id):
-    from infratracker.serve.datasette_plugin.labels import record_path as path
-
-    return path(table, record_id)
+from infratracker.serve.addresses import record_path
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from infratracker.core.fingerprint import fingerprint
 from infratracker.core.paths import Layout
 from infratracker.core.problems import Problem
 from infratracker.core.textfiles import file_problems
-from infratracker.extracts.parse import Extract, Row, date_precision, parse_extract, short_hash
+from infratracker.extracts.parse import Extract, Row, date_precision, parse_extract, set_hash_id
 
 
 
@@ -242,6 +242,9 @@ def _rules(text: bytes) -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+CONFLICTS = registry.resource("conflicts")
+
+
 def merge_rows(rows: list[Row], published: dict[str, dt.date],
                units: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]], list[Problem]]:
     """One record from the rows several extracts give for it."""
@@ -279,14 +282,13 @@ def merge_rows(rows: list[Row], published: dict[str, dt.date],
             continue
         for r, v in given:
             chosen = r is winner[0]
-            conflicts.append({
-                "conflict_id": "cnf-" + short_hash(res.name, rows[0].key, "+".join(group), r.source_id),
+            conflicts.append(set_hash_id(CONFLICTS, {
                 "record_table": res.name, "record_id": rows[0].key, "field": "+".join(group),
                 "value": _shown(group, v), "normalised": _shown_compared(compared[id(r)]),
                 "source_id": r.source_id, "published": chosen,
                 "rule": rule if chosen else "superseded",
                 "reason": _reason(rule, chosen, winner[0], published),
-            })
+            }))
     for f in res.fields:
         if f.source_of is not None and f.source_of in winners:
             merged[f.name] = winners[f.source_of].source_id
@@ -493,18 +495,13 @@ def headline_lengths(quantities: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def _evidence_ids(ext: Extract) -> None:
-    """Ids of an extract's citations, aliases and corrections: hashes of what they say, so that
+    """Ids of an extract's citations, aliases, corrections and notes: hashes of what they say, so that
     they are stable across builds (and computed once, when the extract is parsed and cached)."""
-    for cit in ext.citations:
-        cit["citation_id"] = "cit-" + short_hash(cit["record_table"], cit["record_id"], cit["field"],
-                                                 cit["source_id"], cit["quote"])
-    for als in ext.aliases:
-        als["alias_id"] = "als-" + short_hash(als["record_table"], als["record_id"], als["alias"], als["source_id"])
-    for cor in ext.corrections:
-        cor["correction_id"] = "cor-" + short_hash(cor["record_table"], cor["record_id"], cor["field"],
-                                                   cor["source_id"])
-    for note in ext.notes:
-        note["source_note_id"] = "snt-" + short_hash(note["record_table"], note["record_id"], note["source_id"])
+    for table, rows in (("citations", ext.citations), ("aliases", ext.aliases), ("corrections", ext.corrections),
+                        ("source_notes", ext.notes)):
+        res = registry.resource(table)
+        for row in rows:
+            set_hash_id(res, row)
 
 
 def add_evidence(ext: Extract, tables: dict[str, list[dict[str, Any]]]) -> None:

@@ -48,6 +48,9 @@ class Field:
     joiner: str = "--"
     # A derived field naming the source whose value of this (claim) field is published.
     source_of: str | None = None
+    # A derived id of an evidence row: `id_prefix-`, then a hash of these fields (hash_id()).
+    hashed_from: tuple[str, ...] = ()
+    id_prefix: str | None = None
 
     def __post_init__(self) -> None:
         assert self.type in TYPES, self.type
@@ -195,6 +198,13 @@ def partial_date(name: str, what: str) -> Field:
 
 def derived(f: Field) -> Field:
     return replace(f, curated=False)
+
+
+def hash_id(name: str, prefix: str, of: tuple[str, ...], what: str) -> Field:
+    """The id of an evidence row (a citation, alias...): `prefix-` and the first 12 hex digits
+    of the SHA-256 of the fields `of`, so it is stable across builds and says what it is."""
+    return derived(Field(name, "string", f"Stable id derived from {what}.", required=True, unique=True,
+                         pattern=rf"^{prefix}-[0-9a-f]{{12}}$", hashed_from=of, id_prefix=prefix))
 
 
 RESOURCES: tuple[Resource, ...] = (
@@ -571,8 +581,8 @@ RESOURCES: tuple[Resource, ...] = (
         "archived source, with the value that source gives for the field. The build checks "
         "every quote against the archived text.",
         (
-            derived(Field("citation_id", "string", "Stable id derived from record, field, source and quote.",
-                          required=True, unique=True, pattern=r"^cit-[0-9a-f]{12}$")),
+            hash_id("citation_id", "cit", ("record_table", "record_id", "field", "source_id", "quote"),
+                    "record, field, source and quote"),
             use("record_table"),
             use("record_id"),
             Field("field", "string", "Field of the record the quote supports; empty for the record "
@@ -591,8 +601,7 @@ RESOURCES: tuple[Resource, ...] = (
         "Names used by sources for countries, projects, people, places, blocs and agreements, "
         "including garbled machine-translated spellings, with the source that uses them.",
         (
-            derived(Field("alias_id", "string", "Stable id derived from record, alias and source.",
-                          required=True, unique=True, pattern=r"^als-[0-9a-f]{12}$")),
+            hash_id("alias_id", "als", ("record_table", "record_id", "alias", "source_id"), "record, alias and source"),
             use("record_table"),
             use("record_id"),
             Field("alias", "string", "The name as the source writes it.", required=True, max_length=300),
@@ -608,8 +617,8 @@ RESOURCES: tuple[Resource, ...] = (
         "Statements the curators corrected: what the source printed and what the record says "
         "instead, with the reason.",
         (
-            derived(Field("correction_id", "string", "Stable id derived from record, field and source.",
-                          required=True, unique=True, pattern=r"^cor-[0-9a-f]{12}$")),
+            hash_id("correction_id", "cor", ("record_table", "record_id", "field", "source_id"),
+                    "record, field and source"),
             use("record_table"),
             use("record_id"),
             Field("field", "string", "Field that was corrected.", required=True),
@@ -629,8 +638,8 @@ RESOURCES: tuple[Resource, ...] = (
         "(1,814 and 1814.0 agree), quantities in their normalised unit; any other difference, "
         "however small (160 and 162 km), is a conflict.",
         (
-            derived(Field("conflict_id", "string", "Stable id derived from record, claim and source.",
-                          required=True, unique=True, pattern=r"^cnf-[0-9a-f]{12}$")),
+            hash_id("conflict_id", "cnf", ("record_table", "record_id", "field", "source_id"),
+                    "record, claim and source"),
             use("record_table"),
             use("record_id"),
             Field("field", "string", "The claim the sources disagree on: a field, or the fields of a "
@@ -653,8 +662,7 @@ RESOURCES: tuple[Resource, ...] = (
         "note is the curator's: set by the only source that gives the record, or pinned; it is "
         "never inherited from whichever source is most recent.",
         (
-            derived(Field("source_note_id", "string", "Stable id derived from record and source.",
-                          required=True, unique=True, pattern=r"^snt-[0-9a-f]{12}$")),
+            hash_id("source_note_id", "snt", ("record_table", "record_id", "source_id"), "record and source"),
             use("record_table"),
             use("record_id"),
             use("source_id"),

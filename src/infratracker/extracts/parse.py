@@ -54,6 +54,14 @@ def short_hash(*parts: Any) -> str:
     return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:12]
 
 
+def set_hash_id(res: Resource, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its hash id (registry.hash_id) set from the fields the registry names."""
+    for f in res.fields:
+        if f.hashed_from:
+            row[f.name] = f"{f.id_prefix}-" + short_hash(*(row.get(n) for n in f.hashed_from))
+    return row
+
+
 def coerce(f: Field, raw: Any) -> tuple[Any, str | None]:
     """A YAML value as the field's Python type, or an error message. YAML's own typing is
     distrusted where it bites: `NO` or `yes` becoming booleans, dates becoming objects."""

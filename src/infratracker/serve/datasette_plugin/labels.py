@@ -9,24 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 import markupsafe
-from datasette.utils import tilde_encode
-
 from infratracker.core import registry
-
-RECORD_ROUTE = "/-/record/"
+from infratracker.serve.addresses import RECORD_ROUTE, record_path  # noqa: F401 (the plugin's modules use them from here)
 # The polymorphic pointer every evidence-like table uses (citations, aliases, ...).
 REF = registry.RecordRef()
 
-
-def record_path(table: str, record_id: str) -> str:
-    """Address of a record's page: each part of the key tilde-encoded as Datasette encodes
-    (it redirects %-escapes to ~-escapes), joined by '/' so the URL reads like the record_id."""
-    res = registry.RESOURCE_METADATA.get(table)
-    if res is not None and len(res.primary_key) == 1:
-        # One key column whose values may hold "/" (a finance row "instc/loan/veb/"): encoded
-        # whole, or a trailing or double slash would be read as more key parts.
-        return f"{RECORD_ROUTE}{tilde_encode(table)}/{tilde_encode(str(record_id))}"
-    return f"{RECORD_ROUTE}{tilde_encode(table)}/" + "/".join(tilde_encode(p) for p in str(record_id).split("/"))
 
 
 @dataclass(frozen=True)

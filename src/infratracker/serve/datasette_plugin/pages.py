@@ -33,9 +33,6 @@ def resolve(table: str, record_id: str) -> tuple[registry.Resource, list[str]] |
         return None
     if res is None or not res.citable:
         return None
-    if len(res.primary_key) == 1:
-        whole = "/".join(parts)  # "~2F" and "/" alike: links made before slashes were encoded
-        return (res, [whole]) if whole else None
     if len(parts) != len(res.primary_key) or any(p == "" for p in parts):
         return None
     return res, parts
