@@ -81,3 +81,33 @@ def test_script_in_a_name_is_escaped_in_the_map_data(app):
 def test_home_page_links_to_the_map(app):
     page = get(app, "/").text
     assert '<a href="/-/map">Map of projects</a>' in page and 'href="/-/map.geojson"' in page
+
+
+@pytest.mark.parametrize("sequences, line", [((2, 1, 3), True), ((1, None, 2), False), ((None, None, None), False)])
+def test_a_route_is_a_line_only_where_every_place_has_its_position(tmp_path, sequences, line):
+    import sqlite3
+
+    import datasette.plugins  # noqa: F401  Datasette registers the plugin whole before it is imported here
+    import sqlite_utils
+
+    from infratracker.publish.database import create_tables
+    from infratracker.serve.datasette_plugin.mapping import map_context
+
+    db = sqlite_utils.Database(tmp_path / "map.db")
+    create_tables(db)
+    db["projects"].insert({"project_id": "line", "name": "A line", "project_type": "railway"})
+    stops = [("a", 40.0, 50.0), ("b", 41.0, 51.0), ("c", 42.0, 52.0)]
+    for (place, lat, lon), seq in zip(stops, sequences):
+        db["places"].insert({"place_id": place, "name": place.upper(), "place_type": "city", "latitude": lat,
+                             "longitude": lon, "coordinates_source": "source"})
+        db["project_places"].insert({"project_id": "line", "place_id": place, "sequence": seq})
+    conn = sqlite3.connect(tmp_path / "map.db")
+    conn.row_factory = sqlite3.Row
+    features = map_context(conn, "")["geojson"]["features"]
+    routes = [f for f in features if f["geometry"]["type"] == "LineString"]
+    assert [f["geometry"]["type"] for f in features].count("Point") == 3
+    if line:  # in sequence order, not the order the rows were written
+        assert [r["geometry"]["coordinates"] for r in routes] == [[[51.0, 41.0], [50.0, 40.0], [52.0, 42.0]]]
+        assert routes[0]["properties"]["where"] == "B – A – C"
+    else:
+        assert routes == []

