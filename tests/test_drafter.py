@@ -229,3 +229,99 @@ def test_eval_matching_rule(tmp_path):
     assert not meets("quantities", {"value": 15e6, "unit": "t"}, {"value": 15000000, "unit": "t/year"})
     assert meets("amounts", {"amount": 1.3e9, "currency": "EUR"}, {"amount": 1300000000, "currency": "EUR"})
     assert meets("dates", {"value": "2026-07/2026-12"}, {"value": "2026-07/2026-12"})
+
+
+# --- Russian names by the cues of the Russian-language press (names_ru.py, morph.py) ----------
+
+def test_russian_names_come_back_in_the_nominative():
+    from infratracker.intake.morph import nominative, person_nominative
+
+    assert nominative("Министерства энергетики") == "Министерство энергетики"
+    assert nominative("Северной железной дороги") == "Северная железная дорога"
+    assert nominative("Аральского моря") == "Аральское море"
+    assert person_nominative(["Ивана", "Смирнова"]) == "Иван Смирнов"
+    assert person_nominative(["Марии", "Козловой"]) == "Мария Козлова"
+
+
+def test_russian_organisations_in_guillemets_and_by_institution_words(lexicon):
+    found = draft_of("Контракт получило ТОО «Степь Строй Инвест», сообщили в Министерстве энергетики "
+                     "Республики Казахстан. Заём выделит Азиатский банк инфраструктурных инвестиций. "
+                     "С ними работает «Трансгазстрой».", lexicon, "ru")
+    orgs = names(found, "organisations")
+    assert "ТОО «Степь Строй Инвест»" in orgs
+    assert "Министерство энергетики Республики Казахстан" in orgs
+    assert "Азиатский банк инфраструктурных инвестиций" in orgs
+    assert "Трансгазстрой" in orgs
+
+
+def test_a_ministers_title_names_the_ministry(lexicon):
+    found = draft_of("Письмо направил министр сельского хозяйства Монголии Батбаяр Цэрэн.", lexicon, "ru")
+    assert "Министерство сельского хозяйства Монголии" in names(found, "organisations")
+    assert "Батбаяр Цэрэн" in names(found, "people")
+
+
+def test_russian_projects_by_infrastructure_words(lexicon):
+    found = draft_of("Строительство Северокавказской железной дороги и газопровода «Голубой поток 3» "
+                     "продолжится. Первым построят участок Ставрополь — Невинномысск.", lexicon, "ru")
+    projects = names(found, "projects")
+    assert "Северокавказская железная дорога" in projects
+    assert "Газопровод «Голубой поток 3»" in projects
+    assert any(p.endswith("участок Ставрополь — Невинномысск") for p in projects)
+    assert {"Ставрополь", "Невинномысск"} <= set(names(found, "places"))
+
+
+def test_russian_people_after_a_title_or_a_speech_verb_and_before_one(lexicon):
+    found = draft_of("Об этом заявил заместитель председателя правления ПАО «Сибнефть» Олег Воронин. "
+                     "«Сроки реальны», — считает Ирина Белова. Пётр Орлов сообщил о задержке.", lexicon, "ru")
+    people = names(found, "people")
+    assert {"Олег Воронин", "Ирина Белова", "Пётр Орлов"} <= set(people)
+    assert "ПАО «Сибнефть»" in names(found, "organisations")
+
+
+def test_russian_places_in_any_case_and_by_cue_words(lexicon):
+    found = draft_of("Грузы из Ташкента пойдут через порт Туркменбаши и вдоль реки Амударья к Аральскому морю.",
+                     lexicon, "ru")
+    places = names(found, "places")
+    assert "Ташкент" in places  # the gazetteer's Russian name, read in the genitive
+    assert "Туркменбаши" in places
+    assert "река Амударья" in places
+    assert "аральское море" in [p.casefold() for p in places]
+
+
+def test_russian_false_friends_are_no_places(lexicon):
+    found = draft_of("МОСКВА, 3 марта. Советский подход устарел, а «Южный поток» закрыт. Строительство идёт.",
+                     lexicon, "ru")
+    places = names(found, "places")
+    assert "Москва" not in places  # a dateline
+    assert not any(p.startswith("Советск") for p in places)  # an adjective first, a town second
+    assert ids(found, "countries") == []
+
+
+def test_a_country_inside_a_quoted_name_is_no_country(lexicon):
+    found = draft_of("Трасса «Европа — Китай» станет короче.", lexicon, "ru")
+    assert "CHN" not in ids(found, "countries")
+    assert "Трасса «Европа — Китай»" in names(found, "projects")
+
+
+def test_russian_rules_are_linear_on_long_input(lexicon):
+    import time
+
+    sentence = "А" + " Б" * 20_000 + " — " + "В" * 5000 + " «" + "Г " * 3000 + "»."
+    start = time.perf_counter()
+    draft_of(sentence, lexicon, "ru")
+    assert time.perf_counter() - start < 5
+
+
+# --- bounded sentence splitting ------------------------------------------------------------
+
+def test_pysbd_reads_only_an_articles_worth_of_a_huge_capture(monkeypatch):
+    from infratracker.intake import text
+
+    calls = []
+    real = text._segmenter("en").segment
+    monkeypatch.setattr(text, "PYSBD_BUDGET", 1_000)
+    monkeypatch.setattr(text._segmenter("en"), "segment", lambda line: calls.append(line) or real(line))
+    body = "Mr. Smith went to Washington. He met the U.S. envoy.\n" * 100
+    out = sentences(body, "en")
+    assert sum(map(len, calls)) <= 1_000
+    assert out[0] == "Mr. Smith went to Washington." and len(out) == 200

@@ -18,6 +18,14 @@ from infratracker.core import reference, registry
 from infratracker.core.paths import Layout
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
+# A town in capitals before a comma opens a wire story ("ASTANA, March 3", "АШХАБАД, 29 сентября"):
+# where the agency wrote from, not what the story is about.
+DATELINE = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ -]{2,30}(?:,|\.\s)")
+# "реки Нарын" is the river, not the town of its name.
+RIVER_BEFORE = re.compile(r"(?<![\w-])(?:рек[аиеуой]|river)\s+$", re.I)
+SECTION = re.compile(r"^[Уу]част\w*\b|\bsection$")
+RU_WORD = re.compile(r"\w+(?:-\w+)*")
+CYRILLIC_NAME = re.compile(r"^[А-ЯЁ][а-яё]+(?:[- ][А-ЯЁа-яё][а-яё]+)*$")  # Russian letters only, no і, ї, ј
 
 # Sections of an extract that hold records a source can mention, by table.
 SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
@@ -36,18 +44,6 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(t.casefold() for t in TOKEN.findall(text))
 
 
-def _ru_stem_pattern(name: str) -> str:
-    """A regex for a Russian name in any case form: each word's ending may change ("Россия",
-    "России", "Россией"), its start and its capital may not."""
-    parts = []
-    for w in name.split():
-        if w.isupper() or len(w) <= 3:
-            parts.append(re.escape(w))
-        else:
-            parts.append(re.escape(re.sub(r"[аяоеиыйьё]$", "", w)) + r"[а-яё]{0,3}")
-    return r"(?<![\w-])" + r"\s+".join(parts) + r"(?![\w-])"
-
-
 @dataclass
 class Lexicon:
     """Names that identify records: token tuple -> (table, id); longest names win."""
@@ -56,7 +52,12 @@ class Lexicon:
     new_places: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
     longest: int = 1
     labels: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # record -> its names
-    ru_countries: list[tuple[re.Pattern, str]] = field(default_factory=list)
+    _cache: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict, repr=False)
+    # Russian names: countries (pycountry's translations and press names) and the gazetteer's
+    # Russian alternate names, indexed by their words' dictionary forms on first Russian use.
+    ru_sources: list[tuple[str, tuple[str, Any]]] = field(default_factory=list, repr=False)
+    _ru_index: dict[tuple[str, ...], tuple[str, Any]] | None = field(default=None, repr=False)
+    _ru_longest: int = 1
 
     def add(self, name: str, table: str, record_id: str) -> None:
         key = tokens(name)
@@ -73,10 +74,13 @@ class Lexicon:
         spans = [(m.start(), m.end(), m.group().casefold(), m.group()) for m in TOKEN.finditer(sentence)]
         i = 0
         while i < len(spans):
+            if not spans[i][3][:1].isupper():
+                i += 1
+                continue
             for n in range(min(self.longest, len(spans) - i), 0, -1):
                 key = tuple(s[2] for s in spans[i:i + n])
                 hit = self.names.get(key) or self.new_places.get(key)
-                if hit and spans[i][3][:1].isupper():
+                if hit:
                     yield hit, sentence[spans[i][0]:spans[i + n - 1][1]], spans[i][0], spans[i + n - 1][1]
                     i += n
                     break
@@ -84,9 +88,83 @@ class Lexicon:
                 i += 1
 
     def find_ru_countries(self, sentence: str) -> Iterable[tuple[str, int, int]]:
-        for pattern, iso3 in self.ru_countries:
-            for m in pattern.finditer(sentence):
-                yield iso3, m.start(), m.end()
+        for (table, value), start, end in self.find_ru(sentence):
+            if table == "countries":
+                yield value, start, end
+
+    def ru_index(self) -> dict[tuple[str, ...], tuple[str, Any]]:
+        if self._ru_index is None:
+            from itertools import product
+
+            from infratracker.intake.morph import fold, lemmas
+
+            index: dict[tuple[str, ...], tuple[str, Any]] = {}
+            for name, hit in self.ru_sources:
+                words = RU_WORD.findall(name)
+                if not words or len(words) > 4:
+                    continue
+                if isinstance(hit[1], str) and hit[0] != "countries":  # a record's Russian name is its label too
+                    labels = self.labels.setdefault(hit, [])
+                    if name not in labels:
+                        labels.append(name)
+                # A gazetteer name is in the nominative, so it is its own dictionary form; only
+                # countries and names of several words ("Аральское Море") are read by pymorphy3,
+                # which keeps the index of some 25,000 names to a fraction of a second.
+                keys = [tuple(fold(w) for w in words)]
+                if hit[0] == "countries" or len(words) > 1:
+                    keys += list(product(*(sorted(lemmas(w)) for w in words)))
+                for key in keys:
+                    if hit[0] == "countries" or key not in index:  # a country wins over a town of its name
+                        index[key] = hit
+                self._ru_longest = max(self._ru_longest, len(words))
+            self._ru_index = index
+        return self._ru_index
+
+    def find_ru(self, sentence: str) -> Iterable[tuple[tuple[str, Any], int, int]]:
+        """((table, iso3 or place), start, end) for Russian countries and gazetteer places in any
+        case form ("в Ташкенте", "с Китаем"), longest first. A one-word place must be one to the
+        dictionary too (a Geox word, or a word it does not know): "Советский" is a town, and
+        also an adjective."""
+        from itertools import product
+
+        from infratracker.intake.morph import has_tag, is_known, lemmas, parses
+
+        index = self.ru_index()
+        spans = [(m.start(), m.end(), m.group()) for m in RU_WORD.finditer(sentence)]
+        i = 0
+        while i < len(spans):
+            if not spans[i][2][:1].isupper():
+                i += 1
+                continue
+            for n in range(min(self._ru_longest, len(spans) - i), 0, -1):
+                words = [w for _s, _e, w in spans[i:i + n]]
+                if any(sentence[spans[k][1]:spans[k + 1][0]] != " " for k in range(i, i + n - 1)):
+                    continue
+                hit = next((index[k] for k in product(*(sorted(lemmas(w)) for w in words)) if k in index), None)
+                if hit and hit[0] == "places" and n == 1 and (
+                        (is_known(words[0]) and not has_tag(words[0], "Geox"))
+                        or any(t in parses(words[0])[0].tag for t in ("ADJF", "PRTF") if parses(words[0]))):
+                    hit = None  # "Советский", "Каспийский": adjectives first
+                if hit:
+                    yield hit, spans[i][0], spans[i + n - 1][1]
+                    i += n
+                    break
+            else:
+                i += 1
+
+    def is_ru_country(self, word: str) -> bool:
+        from infratracker.intake.morph import lemmas
+
+        index = self.ru_index()
+        return any(index.get((k,), ("",))[0] == "countries" for k in lemmas(word))
+
+    def _choices(self, table: str) -> dict[str, str]:
+        """Folded name -> id for one table, rebuilt only when names were added since."""
+        cached = self._cache.get(table)
+        if cached is None or cached[0] != len(self.names):
+            cached = (len(self.names), {" ".join(k): rid for k, (t, rid) in self.names.items() if t == table})
+            self._cache[table] = cached
+        return cached[1]
 
     def link(self, table: str, name: str, threshold: int = 92) -> str | None:
         """The id of a record of `table` named `name` or nearly so (rapidfuzz ratio of the folded
@@ -97,7 +175,7 @@ class Lexicon:
         hit = self.names.get(key)
         if hit and hit[0] == table:
             return hit[1]
-        choices = {" ".join(k): rid for k, (t, rid) in self.names.items() if t == table}
+        choices = self._choices(table)
         best = process.extractOne(" ".join(key), list(choices), scorer=fuzz.ratio, score_cutoff=threshold) \
             if choices else None
         return choices[best[0]] if best else None
@@ -141,17 +219,22 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
         for name in {c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)}:
             lex.add(name, "countries", c.alpha_3)
     for iso3, names in _russian_country_names().items():
-        for name in sorted(names, key=len, reverse=True):
-            lex.ru_countries.append((re.compile(_ru_stem_pattern(name)), iso3))
-    known_places = {row.get("geonames_id") for row in _read_table(layout, "places")}
+        lex.ru_sources += [(name, ("countries", iso3)) for name in names]
+    place_rows = _read_table(layout, "places")
+    known_places = {row.get("geonames_id"): row["place_id"] for row in place_rows if row.get("geonames_id")}
     iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     for gid, city in reference.cities().items():
-        if city["population"] >= min_city_population and gid not in known_places:
+        if gid in known_places:  # a place in the data, written in Russian
+            lex.ru_sources += [(n, ("places", known_places[gid])) for n in city.get("alternatenames") or ()
+                               if CYRILLIC_NAME.match(n)]
+        elif city["population"] >= min_city_population:
             key = tokens(city["name"])
             if key and key not in lex.names:
-                lex.new_places.setdefault(key, {"name": city["name"], "place_type": "city",
-                                                "country_id": iso3.get(city["countrycode"]),
-                                                "geonames_id": int(gid)})
+                place = {"name": city["name"], "place_type": "city", "country_id": iso3.get(city["countrycode"]),
+                         "geonames_id": int(gid)}
+                lex.new_places.setdefault(key, place)
+                lex.ru_sources += [(n, ("places", {**place, "name": n, "aliases": [city["name"]]}))
+                                   for n in city.get("alternatenames") or () if CYRILLIC_NAME.match(n)]
     return lex
 
 
@@ -166,6 +249,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
     """Candidates in an article body, each with its whole sentence as evidence; in the draft,
     each with a confidence from 0 to 1 (how sure the rule that found it is)."""
     from infratracker.intake import names as names_mod
+    from infratracker.intake import names_ru
     from infratracker.intake.dates import find_dates
     from infratracker.intake.numbers import money, quantities
     from infratracker.intake.text import sentences
@@ -176,10 +260,14 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
     found: dict[str, dict[str, dict[str, Any]]] = {section: {} for section in SECTIONS.values()}
     draft: dict[str, list[dict[str, Any]]] = {k: [] for k in DRAFT_KINDS}
     seen: set[tuple[str, str]] = set()
+    parents: list[str] = []  # projects named so far, for the sections named after them
 
     def add_draft(kind: str, key: str, entry: dict[str, Any]) -> None:
-        if (kind, key.casefold()) not in seen:
-            seen.add((kind, key.casefold()))
+        # One thing named twice ("газопровод «X»", "проект «X»") is one proposal: its aliases count.
+        keys = {(kind, k.casefold()) for k in [key, *(entry.get("aliases") or [])]
+                if kind in ("projects", "organisations") or k == key}
+        if not keys & seen:
+            seen.update(keys)
             draft[kind].append(entry)
 
     def add_record(table: str, record_id: str, sentence: str) -> None:
@@ -212,26 +300,52 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             table = "places" if isinstance(hit, dict) else hit[0]
             if not accepted(table, start, end):
                 continue
+            if table == "places" and DATELINE.match(sentence[start:]):
+                continue
             if isinstance(hit, dict):
                 add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})
             else:
                 add_record(hit[0], hit[1], sentence)
         if lang == "ru":
-            for iso3, start, end in lexicon.find_ru_countries(sentence):
-                if accepted("countries", start, end):
-                    add_record("countries", iso3, sentence)
+            ru_found = names_ru.find(sentence, lexicon.is_ru_country)
+            classified.append((None, ru_found))
+            ru_people = [(f.start, f.end) for f in ru_found if f.kind == "people"]
+            ru_orgs = [(f.start, f.end) for f in ru_found if f.kind == "organisations"]
+            quoted = names_ru.quoted_spans(sentence)
+            for (table, value), start, end in lexicon.find_ru(sentence):
+                if any(s <= start < e for s, e in ru_people + quoted) or (
+                        table == "places" and any(s <= start < e for s, e in ru_orgs)):
+                    continue  # "Ерлан Жумабеков", «Западная Европа — Западный Китай», "Министерство ... Узбекистана"
+                if table == "places" and (DATELINE.match(sentence[start:]) or RIVER_BEFORE.search(sentence[:start])):
+                    continue
+                if table == "countries" or isinstance(value, str):
+                    add_record(table, value, sentence)
+                else:
+                    add_draft("places", value["name"], {**value, "confidence": 0.7, "quote": sentence})
         for _chunk, fs in classified:
             for f in fs:
                 hit = lexicon.names.get(tokens(f.name))
                 if hit and hit[0] == "countries" or tokens(f.name) in lexicon.new_places:
                     continue  # found above, with its code or gazetteer id
+                if lang == "ru" and f.kind == "places" and lexicon.is_ru_country(f.name):
+                    continue
                 known = lexicon.link(f.kind, f.name)
                 if known:
                     add_record(f.kind, known, sentence)
                     continue
-                entry = {"name": f.name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
+                name = f.name
+                if f.kind == "projects" and SECTION.search(name):
+                    # A section belongs to the project the story is about, the last one named,
+                    # unless its name already says which.
+                    if parents and len(tokens(name)) > 1 and not set(tokens(name)) & set(tokens(parents[-1])) - {
+                            "railway", "section", "участок"}:
+                        name = (f"{parents[-1]}, {name[:1].lower()}{name[1:]}" if lang == "ru"
+                                else f"{parents[-1]} {name}")
+                elif f.kind == "projects" and not SECTION.search(f.name.split(" ")[0]):
+                    parents.append(f.name)
+                entry = {"name": name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
                          "confidence": f.confidence, "quote": sentence}
-                add_draft(f.kind, f.name, entry)
+                add_draft(f.kind, name, entry)
         for d in find_dates(sentence, published, lang):
             add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
         for a in money(sentence, lang):

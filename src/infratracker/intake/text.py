@@ -15,6 +15,10 @@ from infratracker.core import captures
 # pysbd is linear in practice but slow on pathological input; a line longer than this is not
 # prose (a table or a run-together dump) and is split on sentence punctuation alone.
 PYSBD_MAX_LINE = 20_000
+# pysbd reads about 0.4 MB a second. A news article is tens of kilobytes, so the first
+# PYSBD_BUDGET characters of a body (some ten articles) get its care with "U.S." and "Mr."; the
+# rest of an oversized capture is split on punctuation alone, which keeps 2 MiB to about a second.
+PYSBD_BUDGET = 300_000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“«(A-ZА-ЯЁ0-9])")
 MAX_TITLE = 120
 
@@ -28,12 +32,16 @@ def _segmenter(language: str):
 
 def sentences(body: str, language: str = "en") -> list[str]:
     out: list[str] = []
+    budget = PYSBD_BUDGET
     for line in body.split("\n"):
         line = captures.normalise(line)
         if not line:
             continue
-        parts = (_segmenter(language[:2]).segment(line) if len(line) <= PYSBD_MAX_LINE
-                 else SENTENCE_END.split(line))
+        if len(line) <= min(PYSBD_MAX_LINE, budget):
+            parts = _segmenter(language[:2]).segment(line)
+            budget -= len(line)
+        else:
+            parts = SENTENCE_END.split(line)
         out += [p.strip() for p in parts if p.strip()]
     return _rejoin(out)
 
