@@ -370,7 +370,11 @@ def serving(layout: Layout):
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a hung server must not hang the tests too
+            proc.kill()
+            proc.wait()
 
 
 @contextlib.contextmanager

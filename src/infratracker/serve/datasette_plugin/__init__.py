@@ -20,7 +20,7 @@ from datasette.utils.asgi import Response
 
 from infratracker.core import registry
 
-from . import downloads, labels, mapping, pages, requests, sqlite_guard
+from . import downloads, labels, mapping, pages, reloading, requests, sqlite_guard
 from .response_cache import ResponseCache
 
 PLUGIN = "infratracker"
@@ -243,6 +243,9 @@ def startup(datasette):
     if pm.is_registered(default):
         pm.unregister(default)
         pm.register(_DefaultHandlerElsewhere(default), name=DEFAULT_HANDLER_ELSEWHERE)
+    for name, db in list(datasette.databases.items()):
+        if name != "_internal":
+            reloading.install(datasette, name)  # a rebuilt database is served without a restart
     if same_for_everyone(datasette):
         _memoize_permissions(datasette)
 
