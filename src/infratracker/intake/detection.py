@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -27,6 +28,20 @@ SECTION = re.compile(r"^[Уу]част\w*\b|\bsection$")
 RU_WORD = re.compile(r"\w+(?:-\w+)*")
 CYRILLIC_NAME = re.compile(r"^[А-ЯЁ][а-яё]+(?:[- ][А-ЯЁа-яё][а-яё]+)*$")  # Russian letters only, no і, ї, ј
 
+# Latin names of towns as English writes them: capitalised words, ASCII letters.
+LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:(?:-| |-[a-z]+-)[A-Z][a-z]+)?")
+# Capitalised English words that are also towns of the gazetteer (March in England, Of in
+# Türkiye, Union in New Jersey): never a place on their own.
+COMMON_WORDS = {(w,) for w in (
+    "of", "may", "march", "union", "gulf", "asia", "europe", "africa", "america", "hope", "mobile", "reading",
+    "bath", "nice", "split", "deal", "sale", "independence", "liberty", "victoria", "opportunity", "progress",
+    "enterprise", "commerce", "industry", "energy", "transit", "express", "chance", "mission", "justice",
+    "harmony", "unity", "friendship", "concord", "temple", "university", "college", "academy", "central",
+    "north", "south", "east", "west", "middle", "orient", "pacific", "atlantic", "lincoln", "washington")} | {
+    ("white", "house"), ("red", "square")}
+# A word used as an adjective before these is no town: "the Kazakh coast", "the Afghan side".
+ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border|government|authorities|officials|company|companies|economy|"
+                             r"market|people|territory|leadership|delegation|language|businesses)\b")
 # Sections of an extract that hold records a source can mention, by table.
 SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
 
@@ -205,7 +220,8 @@ def _russian_country_names() -> dict[str, set[str]]:
     return out
 
 
-def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
+def build_lexicon(layout: Layout, min_city_population: int = 15_000,
+                  min_alternate_population: int = 50_000) -> Lexicon:
     import pycountry
 
     lex = Lexicon()
@@ -235,6 +251,27 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
                 lex.new_places.setdefault(key, place)
                 lex.ru_sources += [(n, ("places", {**place, "name": n, "aliases": [city["name"]]}))
                                    for n in city.get("alternatenames") or () if CYRILLIC_NAME.match(n)]
+    # The names the English press writes that are not the gazetteer's own ("Termez" for Tirmiz,
+    # "Mazar-i-Sharif", "Nakhchivan" for Naxçıvan): Latin alternate names of towns of 50,000 or
+    # more, never one that is already a name, and the larger town first where two share one.
+    taken = set(lex.names) | set(lex.new_places)
+    by_size = sorted(reference.cities().items(), key=lambda kv: -int(kv[1]["population"] or 0))
+    for gid, city in by_size:
+        if int(city["population"] or 0) < min_alternate_population:
+            break
+        if gid in known_places:
+            continue
+        folded = unicodedata.normalize("NFKD", city["name"]).encode("ascii", "ignore").decode()
+        for alt in [folded, *(city.get("alternatenames") or ())]:
+            if not LATIN_NAME.fullmatch(alt) or len(alt) < 6:
+                continue
+            key = tokens(alt)
+            if key in taken or key in COMMON_WORDS or len(key) > 4:
+                continue
+            taken.add(key)
+            lex.new_places[key] = {"name": alt, "aliases": [city["name"]], "place_type": "city",
+                                   "country_id": iso3.get(city["countrycode"]), "geonames_id": int(gid)}
+            lex.longest = max(lex.longest, len(key))
     return lex
 
 
@@ -261,6 +298,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
     draft: dict[str, list[dict[str, Any]]] = {k: [] for k in DRAFT_KINDS}
     seen: set[tuple[str, str]] = set()
     parents: list[str] = []  # projects named so far, for the sections named after them
+    acronyms: dict[str, str] = {}  # "(TAPI)" after a name: later uses of the acronym are that name
 
     def add_draft(kind: str, key: str, entry: dict[str, Any]) -> None:
         # One thing named twice ("газопровод «X»", "проект «X»") is one proposal: its aliases count.
@@ -293,13 +331,22 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     before = sentence[c.start:start].split()
                     if not sentence[end:c.end].strip() and names_mod.only_titles(before):
                         return True  # "President Pezeshkian", "Port Aktau"
-                    return c in routes or (table == "countries" and c in orgs)
+                    if c in routes:  # "Baku-Tbilisi-Kars railway", not the "Green" of "Green Energy Corridor"
+                        return (start == c.start or sentence[start - 1] in "-–—") and (
+                            end == c.end or sentence[end:end + 1] in ("-", "–", "—"))
+                    return table == "countries" and c in orgs
             return True
 
+        geo = [(f.start, f.end) for _c, fs in classified for f in fs
+               if f.kind in ("places", "organisations") and not f.extra.get("endpoint")]
         for hit, _text, start, end in lexicon.find(sentence):
             table = "places" if isinstance(hit, dict) else hit[0]
             if not accepted(table, start, end):
                 continue
+            if isinstance(hit, dict) and (tokens(sentence[start:end]) in COMMON_WORDS
+                                          or ADJECTIVE_AFTER.match(sentence[end:]) or any(
+                    s <= start and end <= e and e - s > end - start for s, e in geo)):
+                continue  # "March 12"; the Vladimir region is not the town of Vladimir
             if table == "places" and DATELINE.match(sentence[start:]):
                 continue
             if isinstance(hit, dict):
@@ -334,6 +381,9 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     add_record(f.kind, known, sentence)
                     continue
                 name = f.name
+                if f.kind in ("projects", "organisations"):
+                    for alias in f.extra.get("aliases") or []:
+                        acronyms.setdefault(alias, f.name)
                 if f.kind == "projects" and SECTION.search(name):
                     # A section belongs to the project the story is about, the last one named,
                     # unless its name already says which.
@@ -354,6 +404,11 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
         if AGREEMENT_WORDS.search(sentence):
             add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
+    for kind in ("projects", "organisations"):  # "TAPI gas pipeline" beside "the ...–India (TAPI) pipeline"
+        def later_use(entry: dict[str, Any]) -> bool:
+            first, _, rest = entry["name"].partition(" ")
+            return first in acronyms and acronyms[first] != entry["name"] and rest == rest.lower()
+        draft[kind] = [e for e in draft[kind] if not later_use(e)]
     records = {section: sorted(entries.values(), key=lambda e: e["id"]) for section, entries in found.items() if entries}
     return {**records, "draft": {k: v for k, v in draft.items() if v}}
 

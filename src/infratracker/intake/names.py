@@ -19,7 +19,7 @@ WORD = re.compile(r"[\w][\w'’&.]*(?:[-–—][\w][\w'’&.]*)*")
 CONNECT = {"of", "for", "the", "and", "de", "al", "on"}
 
 ORG_CUES = {
-    "jsc": "company", "cjsc": "state_company", "ojsc": "company", "pjsc": "company", "llc": "company",
+    "jsc": "company", "co": "company", "cjsc": "state_company", "ojsc": "company", "pjsc": "company", "llc": "company",
     "llp": "company", "ltd": "company", "plc": "company", "inc": "company", "gmbh": "company", "ag": "company",
     "company": "company", "corporation": "company", "corp": "company", "group": "company", "holding": "company",
     "holdings": "company", "engineering": "company", "construction": "company", "service": "company",
@@ -32,6 +32,33 @@ ORG_CUES = {
     "consortium": "consortium", "venture": "joint_venture", "multimodal": "joint_venture",
     "department": "ministry", "office": "agency", "treasury": "ministry", "government": "government",
 }
+# Words that end a company's name but may stand inside other names ("Green Energy Corridor").
+WEAK_CUES = {"engineering", "construction", "service", "services", "logistics", "shipping", "energy", "exchange",
+             "multimodal", "venture", "office", "council", "union", "finance", "capital", "partners", "analytics",
+             "advisory", "consulting", "consultants", "institute", "investments", "industries", "operations",
+             "systems", "trading", "airlines", "airways", "development", "bureau"}
+ORG_CUES.update({w: ORG_CUES.get(w, "company") for w in WEAK_CUES})
+ORG_CUES.update({"institute": "other", "bureau": "agency", "finance": "agency"})
+# Words that open an institution's name before "of" or "for": "Office of Foreign Assets Control".
+INSTITUTION_FIRST = {"office", "ministry", "department", "agency", "committee", "council", "commission", "bureau",
+                     "administration", "authority", "directorate", "bank", "fund", "institute", "union",
+                     "chamber", "federation", "service", "organization", "organisation"}
+# A common noun just before a name that says it is an organisation: "state concern Turkmengaz",
+# "the Iranian company Anzali Caspian Port Operations", "Hungarian utility MVM".
+ORG_NOUNS = (r"company|concern|operator|utility|giant|firm|lender|contractor|carrier|developer|producer|monopoly|"
+             r"consultancy|insurer|conglomerate|shipowner|subsidiary|investor|exporter|importer|builder|"
+             r"regulator|think[- ]tank|start-?up|shipyard|manufacturer|supplier|bank|fund|agency|group|holding|"
+             r"consortium|forwarder|airline|railway operator")
+ORG_BEFORE = re.compile(rf"(?<![A-Z])\b(?:{ORG_NOUNS})\s+$")
+ORG_APPOSITIVE = re.compile(rf"^\s*,\s*(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}?(?:{ORG_NOUNS})\b")
+# A job title with "of" or "at" names where one works: "managing partner of ...", "analyst at ...".
+EMPLOYER_BEFORE = re.compile(r"\b(?:partner|analyst|director|head|chief|officer|executive|chairman|chairwoman|ceo|"
+                             r"founder|economist|researcher|expert|manager|spokes(?:man|woman|person)|adviser|"
+                             r"advisor|professor|lecturer|fellow|engineer|employee|staff|board)\s+(?:of|at)\s+(?:the\s+)?$",
+                             re.I)
+EMPLOYER_TITLES = {"partner", "analyst", "director", "head", "chief", "officer", "executive", "chairman",
+                   "chairwoman", "ceo", "founder", "economist", "researcher", "expert", "manager", "spokesman",
+                   "spokeswoman", "spokesperson", "adviser", "advisor", "professor", "fellow"}
 ORG_AFTER = re.compile(r"^\s*(?:national |state |joint-stock |state-owned )?(company|corporation|joint venture|"
                        r"consortium|holding|bank|group)\b", re.I)
 DFI = re.compile(r"development bank|investment bank|bank for reconstruction|exim|export-import|infrastructure "
@@ -67,7 +94,7 @@ PROJECT_KIND = {"rail": "railway", "line": "railway", "highway": "road", "motorw
                 "plant": "power_plant", "hpp": "power_plant", "dam": "dam", "canal": "other",
                 "airport": "airport", "hub": "logistics_hub", "interconnector": "power_line"}
 _HEADS = "|".join(re.escape(h) for h in PROJECT_HEADS)
-HEAD_AFTER = re.compile(rf"^\s*(?:(?:high-speed|new|cross-border|international|transit|main|gas|oil|railway|"
+HEAD_AFTER = re.compile(rf"^\s*(?:\((?P<acr>[A-Z][A-Za-z0-9&]{{1,9}})\)\s+)?(?:(?:high-speed|new|cross-border|international|transit|main|gas|oil|railway|"
                         rf"road|transport|transmission|second|double-track|electrified)\s+){{0,2}}(?P<head>{_HEADS})\b", re.I)
 GEO_HEADS = {"sea", "river", "lake", "gulf", "bay", "pass", "region", "oblast", "province", "mountains",
              "valley", "strait", "island", "islands", "peninsula", "district", "steppe", "desert", "basin",
@@ -94,10 +121,22 @@ class Chunk:
     words: list[str]
     text: str
     acronym: str | None = None  # "(ADY)" right after the name
+    based: bool = False  # "Astrakhan" of "Astrakhan-based"
 
     @property
     def lower(self) -> list[str]:
         return [w.lower().rstrip(".") for w in self.words]
+
+
+# ", Ltd." or "., Ltd." after "Co": the company form after a comma is still the name.
+COMPANY_FORM = re.compile(r"\.?,\s(?:Co\.,?\s)?(?:Ltd|LLC|LLP|JSC|CJSC|Inc|PLC|GmbH|AG|SA)\b\.?")
+
+
+def _full_stop(word: str) -> bool:
+    """A word that ends a sentence pysbd did not end ("...Engineering Group. On the..."), not an
+    abbreviation ("Co.", "U.S.", "No.5", "Mr.")."""
+    core = word.rstrip(".")
+    return word.endswith(".") and len(core) > 3 and "." not in core and not core.isupper()
 
 
 def _capitalised(word: str) -> bool:
@@ -117,14 +156,15 @@ def chunks(sentence: str) -> list[Chunk]:
         j = i + 1
         while j < len(words):
             gap = sentence[words[j - 1][1]:words[j][0]]
-            if gap not in (" ", "\u00a0") or re.search(r"['’]s$", words[j - 1][2]):
+            if gap not in (" ", "\u00a0") or re.search(r"['’]s$", words[j - 1][2]) or _full_stop(words[j - 1][2]):
                 break
             wj = words[j][2]
             if _capitalised(wj):
                 j += 1
                 continue
             if wj.lower() in CONNECT and j + 1 < len(words) and words[j + 1][2][:1].isupper() \
-                    and sentence[words[j][1]:words[j + 1][0]] == " ":
+                    and sentence[words[j][1]:words[j + 1][0]] == " " and words[j + 1][2].lower() not in STOP \
+                    and not (wj.lower() == "on" and words[j + 1][2].lower() == "the"):
                 if wj.lower() == "and" and not any(x[2].lower() in ("for", "of") for x in words[i:j]):
                     break
                 j += 2 if not words[j + 1][2].lower() == "the" else 1
@@ -133,13 +173,25 @@ def chunks(sentence: str) -> list[Chunk]:
         seq = words[i:j]
         while seq and seq[0][2].lower() in STOP and len(seq) > 1:
             seq = seq[1:]
+        based = re.fullmatch(r"([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)-based", seq[0][2]) if seq else None
+        if based:  # "the Astrakhan-based Volga-Caspian Shipping Company": a place, then the name
+            out.append(Chunk(seq[0][0], seq[0][0] + len(based[1]), [based[1]], based[1], based=True))
+            seq = seq[1:]
         while seq and seq[-1][2].lower() in CONNECT:
             seq = seq[:-1]
         if seq and not (len(seq) == 1 and seq[0][2].lower() in STOP):
             start, end = seq[0][0], seq[-1][1]
             text = re.sub(r"(?:['’]s|\.)$", "", sentence[start:end])
+            form = COMPANY_FORM.match(sentence[start + len(text):start + len(text) + 16])
+            form_words: list[str] = []
+            if form and not (len(seq) == 1 and seq[0][2].lower().rstrip(".") in ORG_CUES):
+                text += form.group()
+                form_words = re.findall(r"[A-Za-z]+", form.group())
+                while j < len(words) and words[j][0] < start + len(text):
+                    j += 1  # "Railway Co., Ltd.": the company form is part of the name
+            end = start + len(text)
             acr = re.match(r"\s*\(([A-ZА-ЯЁ][\w&.-]{1,9})\)", sentence[end:end + 14])
-            out.append(Chunk(start, start + len(text), [x[2] for x in seq], text, acr[1] if acr else None))
+            out.append(Chunk(start, start + len(text), [x[2] for x in seq] + form_words, text, acr[1] if acr else None))
         i = max(j, i + 1)
     return out
 
@@ -154,17 +206,40 @@ class Found:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _org_type(chunk: Chunk, after: str) -> str | None:
-    for w in reversed(chunk.lower):
-        if w in ORG_CUES:
+def _org_type(chunk: Chunk, after: str, before: str = "") -> str | None:
+    low = chunk.lower
+    if len(low) == 1 and (low[0] in ORG_CUES or NATIONALITY.match(chunk.words[0])):
+        return None  # "Bank", "Ltd", "Iranian" alone name no one
+    for k in range(len(low) - 1, -1, -1):
+        w = low[k]
+        if w in WEAK_CUES and any(x in TITLE_HEADS or x == "vice" for x in low):
+            continue  # "Vice President for Investment Operations" is a title
+        if w in ORG_CUES and (w not in WEAK_CUES or k == len(low) - 1 or (
+                k == 0 and w in INSTITUTION_FIRST and len(low) > 2 and low[1] in ("of", "for"))):
             t = ORG_CUES[w]
             return "development_finance_institution" if t == "bank" and DFI.search(chunk.text) else t
+    if low[0] in INSTITUTION_FIRST and len(low) > 2 and low[1] in ("of", "for"):
+        return ORG_CUES.get(low[0], "agency")
+    if ORG_BEFORE.search(before) or ORG_APPOSITIVE.match(after):
+        return "company"
     m = ORG_AFTER.match(after)
     if m:
         return {"bank": "bank", "joint venture": "joint_venture", "consortium": "consortium"}.get(
             m[1].lower(), "state_company" if "national" in m.group(0).lower() or "state" in m.group(0).lower()
             else "company")
     return None
+
+
+# Words of bylines and mastheads, never a person's name ("By Staff Writer").
+NOT_NAMES = {"staff", "writer", "correspondent", "editor", "reporter", "desk", "news", "times", "press", "daily",
+             "weekly", "agency", "port", "railway", "road", "bridge", "corridor", "route", "line", "pipeline"}
+
+
+def _name_word(w: str) -> bool:
+    """A given name or surname: capitalised letters of any alphabet ("Aydoğan", "Mohammad-Reza", "O'Neill")."""
+    parts = re.split(r"[-'’]", w)
+    return 1 < len(w) <= 30 and all(p.isalpha() and p[:1].isupper() and (
+        len(p) == 1 or p[1:].islower() or re.fullmatch(r"Ma?c[A-Z][a-z]+", p) is not None) for p in parts if p)
 
 
 def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | None:
@@ -177,10 +252,11 @@ def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | N
     tail = tail[-3:]
     if len(tail) == 1 and titled and titled[-1] == len(low) - 2:
         pass  # "President Pezeshkian": a title and a surname
-    elif not (2 <= len(tail) <= 3) or any(not re.fullmatch(r"[A-ZА-ЯЁ][a-zа-яё'’-]+(?:-[A-ZА-ЯЁ][a-zа-яё]+)?", w)
-                                        for w in tail):
+    elif not (2 <= len(tail) <= 3) or not all(_name_word(w) for w in tail):
         return None
-    if any(w.lower() in ORG_CUES or w.lower() in GEO_HEADS for w in tail):
+    if len(tail) == 1 and not _name_word(tail[0]):
+        return None
+    if any(w.lower() in ORG_CUES or w.lower() in GEO_HEADS or w.lower() in NOT_NAMES for w in tail):
         return None
     name = " ".join(tail)
     title_words = chunk.text[:chunk.text.rfind(tail[0])].strip() if titled else None
@@ -190,52 +266,129 @@ def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | N
     return None
 
 
+PROJECT_LAST = ("railway", "railroad", "corridor", "route", "pipeline", "highway", "road", "line", "hpp", "port",
+                "bridge", "tunnel", "canal", "motorway", "expressway", "dam", "terminal", "airport", "interconnector",
+                "cable")
+DIRECTIONS = {"northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "new",
+              "old", "main", "second", "first", "third", "national", "international", "regional", "silk"}
+# "the port of Kuryk", "the city of Tacheng", "the Torugart border crossing": the name is a place.
+PLACE_OF = re.compile(r"\b(?:port|seaport|city|town|village|settlement|station|border crossing|checkpoint|"
+                      r"region|province|oblast|district|island|exclave|enclave) of\s+(?:the\s+)?$", re.I)
+PLACE_AFTER = re.compile(r"^\s+(?:border crossing|border checkpoint|checkpoint|crossing point|border post|"
+                         r"(?:railway |train )?station|junction)\b")
+PLACE_HEADS = {"port", "seaport", "dry port", "station", "border crossing", "checkpoint", "crossing", "terminal"}
+
+
+def _single_name(chunk: Chunk) -> bool:
+    """One proper word, not an adjective of nationality or direction: "Kuryk", "Jalal-Abad"."""
+    return (len(chunk.words) == 1 and chunk.lower[0] not in DIRECTIONS and not NATIONALITY.match(chunk.words[0])
+            and not chunk.words[0].isupper() and re.fullmatch(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*", chunk.words[0]) is not None)
+
+
+def _acronym_of(chunk: Chunk) -> bool:
+    """The acronym in brackets spells the name's initials ("Office of Foreign Assets Control (OFAC)")."""
+    acr = (chunk.acronym or "").upper()
+    if not re.fullmatch(r"[A-Z]{2,8}", acr):
+        return False
+    words = [p for w in chunk.words for p in re.split(r"[-–—]", w) if p]
+    initials = "".join(p[0].upper() for p in words if p.lower() not in CONNECT)
+    every = "".join(p[0].upper() for p in words)
+    return acr in (initials, every) or (len(acr) >= 3 and (initials.startswith(acr) or acr in initials))
+
+
 def classify(sentence: str, chunk: Chunk) -> list[Found]:
-    before, after = sentence[max(0, chunk.start - 40):chunk.start], sentence[chunk.end:chunk.end + 60]
+    before, after = sentence[max(0, chunk.start - 60):chunk.start], sentence[chunk.end:chunk.end + 60]
     low = chunk.lower
-    org = _org_type(chunk, after)
+    # "Chief Executive Officer of Kuryk Port Development": the title's employer is the name.
+    for k in range(len(low) - 2):
+        if low[k] in EMPLOYER_TITLES and low[k + 1] in ("of", "at"):
+            rest = chunk.words[k + 2:]
+            if rest and rest[0].lower() == "the":
+                rest = rest[1:]
+            if not rest or rest[0].lower() in TITLES or rest[0].lower() in ("directors", "management", "staff"):
+                break  # "Chairman of the Board Nurlan Sadykov": a title, then a name
+            m = re.search(r"\s(?:the\s)?(" + re.escape(rest[0]) + r"\b.*)$", chunk.text[len(" ".join(chunk.words[:k + 2])) - 1:])
+            if m:
+                s = chunk.end - len(m[1])
+                return [Found("organisations", m[1], s, chunk.end, 0.6, {"organisation_type": "company"})]
+            break
     head = HEAD_AFTER.match(after)
+    last = low[-1]
+    project_last = last in PROJECT_LAST and last not in ORG_CUES
+    org = None if project_last else _org_type(chunk, after, before)
+    if org is None and EMPLOYER_BEFORE.search(before) and not _person(chunk, before, after):
+        org = "company"
     if org and not (low[-1] in ("railway",) and head):
-        extra = {"organisation_type": org}
+        extra: dict[str, Any] = {"organisation_type": org}
         if chunk.acronym:
             extra["aliases"] = [chunk.acronym]
         name = chunk.text
-        if low[-1] not in ORG_CUES and ORG_AFTER.match(after) and org in ("joint_venture", "consortium"):
-            name = chunk.text
-        return [Found("organisations", re.sub(r"^(?:The|the) ", "", name), chunk.start, chunk.end, 0.8, extra)]
+        m = ORG_AFTER.match(after)
+        if last not in ORG_CUES and m and m[1].lower() == "consortium":
+            name = chunk.text + " " + m[1]  # "Doğu Raylı Sistemler consortium"
+        strong = last in ORG_CUES or ORG_AFTER.match(after) or chunk.acronym
+        return [Found("organisations", re.sub(r"^(?:The|the) ", "", name), chunk.start, chunk.end,
+                      0.8 if strong else 0.6, extra)]
     person = _person(chunk, before, after)
     if person:
         name, title = person
         s = chunk.start + chunk.text.rfind(name)
         return [Found("people", name, s, s + len(name), 0.8 if title else 0.6, {"title": title} if title else {})]
-    last = low[-1]
-    if head or last in ("railway", "corridor", "route", "pipeline", "highway", "road", "line", "hpp", "port",
-                        "bridge", "tunnel", "canal", "motorway", "expressway", "dam", "terminal", "airport"):
-        name = chunk.text + (after[:head.end()].rstrip() if head else "")
-        name = re.sub(r"^(?:The|the) ", "", name)
+    if head or project_last:
+        if not head and len(low) == 1:
+            return []  # "Tunnel", "Road" at a sentence's start
+        if len(low) == 1 and (low[0] in DIRECTIONS or NATIONALITY.match(chunk.words[0])):
+            return []  # "the Northern route", "a Romanian port": a description, not a name
+        tail = re.sub(r"\s*\([^)]*\)", "", after[:head.end()]).rstrip() if head else ""
+        name = re.sub(r"^(?:The|the) ", "", chunk.text + tail)
         key = (head["head"] if head else last).lower().split()[-1]
         kind = PROJECT_KIND.get(key, "railway" if "rail" in name.lower() else "other")
         if key in ("project", "section"):
             kind = "other"
         extra = {"project_type": kind}
-        if chunk.acronym:
-            extra["aliases"] = [chunk.acronym]
-        found = [Found("projects", name, chunk.start, chunk.start + len(name), 0.7, extra)]
+        acronym = chunk.acronym or (head["acr"] if head else None)
+        if acronym:
+            extra["aliases"] = [acronym]
+        found = [Found("projects", name, chunk.start, chunk.end + (head.end() if head else 0), 0.7, extra)]
         parts = re.split(r"\s?[-–—]\s?", chunk.text) if re.search(r"[-–—]", chunk.text) else []
         if 2 <= len(parts) <= 5 and all(re.fullmatch(r"[A-ZА-ЯЁ][\w']+", p) for p in parts) \
                 and not chunk.text.lower().startswith(("north", "south", "east", "west", "trans")):
             found += [Found("places", p, chunk.start, chunk.end, 0.5, {"endpoint": True}) for p in parts]
+        elif head and _single_name(chunk) and head["head"].lower() in PLACE_HEADS:
+            found.append(Found("places", chunk.text, chunk.start, chunk.end, 0.6, {}))  # "Kuryk port"
         return found
     if last in GEO_HEADS or GEO_AFTER.match(after):
+        if len(low) == 1 and last in GEO_HEADS:
+            return []  # "the Gulf" alone
         g = GEO_AFTER.match(after)
         name = chunk.text + (after[:g.end()] if g and last not in GEO_HEADS else "")
         return [Found("places", name, chunk.start, chunk.start + len(name), 0.6, {})]
+    if _single_name(chunk) and PLACE_AFTER.match(after):
+        return [Found("places", chunk.text, chunk.start, chunk.end, 0.6, {})]  # "the Torugart border crossing"
+    if chunk.words[0].isupper() and 2 <= len(chunk.words[0]) <= 6 and len(low) == 1 and re.search(
+            r"\b[A-Z][\w-]+['’]s\s+$", before):
+        return [Found("organisations", chunk.text, chunk.start, chunk.end, 0.5, {"organisation_type": "company"})]
+    if PLACE_OF.search(before) and (_single_name(chunk) or len(low) <= 3):
+        return [Found("places", chunk.text, chunk.start, chunk.end, 0.6, {})]
+    if chunk.based:
+        return [Found("places", chunk.text, chunk.start, chunk.end, 0.5, {})]  # "Astrakhan-based"
+    if _acronym_of(chunk):
+        if any(w in PROJECT_LAST or w in ("project", "programme", "program") for w in low):
+            return [Found("projects", chunk.text, chunk.start, chunk.end, 0.6,
+                          {"project_type": "corridor" if {"route", "corridor"} & set(low) else "other",
+                           "aliases": [chunk.acronym]})]
     return []
 
 
+PLACE_PREFIXES = {"port", "lake", "mount", "cape", "bandar", "greater"}
+
+
 def only_titles(words: list[str]) -> bool:
-    """Words that may stand before a name without making a longer name ("Russian Deputy Minister")."""
-    return all(w.lower() in TITLES or w.lower() in CONNECT or NATIONALITY.match(w) for w in words)
+    """Words that may stand before a name without making a longer name ("Russian Deputy Minister",
+    "Port Aktau"); an adjective of nationality alone does ("European Union")."""
+    return bool(words) and all(w.lower() in TITLES or w.lower() in CONNECT or w.lower() in PLACE_PREFIXES
+                               or NATIONALITY.match(w) for w in words) and any(
+        w.lower() in TITLES or w.lower() in PLACE_PREFIXES for w in words)
 
 
 __all__ = ["only_titles", "Chunk", "Found", "chunks", "classify"]
