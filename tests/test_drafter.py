@@ -96,6 +96,91 @@ def test_quotes_are_whole_sentences():
         "The line is to start its work on the coast in 2028."]
 
 
+# --- English names by the cues of English-language news (names.py) -----------------------------
+
+def test_an_organisation_by_the_common_noun_before_or_after_it(lexicon):
+    found = draft_of("The Hungarian utility Kelvora and Tornvik, the national shipping company, signed the deal. "
+                     "The state concern Velgaz on Sunday agreed.", lexicon)
+    assert {"Kelvora", "Tornvik", "Velgaz"} <= set(names(found, "organisations"))
+    assert not {"Hungarian", "Velgaz on Sunday"} & set(names(found, "organisations"))
+
+
+def test_an_employer_after_a_job_title(lexicon):
+    found = draft_of("\"Freight will come,\" said Mara Quell, senior analyst at Brightwater Insights. "
+                     "The Chief Executive Officer of Sandgate Marine agreed.", lexicon)
+    assert "Mara Quell" in names(found, "people")
+    assert {"Brightwater Insights", "Sandgate Marine"} <= set(names(found, "organisations"))
+    assert not any("Sandgate" in n for n in names(found, "people"))
+
+
+def test_a_chairman_of_the_board_is_a_title_not_an_employer(lexicon):
+    found = draft_of("Velro Chairman of the Board Oskar Dunmere said the line was ready.", lexicon)
+    assert names(found, "people") == ["Oskar Dunmere"]
+    assert not any("Board" in n for n in names(found, "organisations"))
+
+
+def test_a_company_form_after_a_comma_is_part_of_the_name(lexicon):
+    found = draft_of("The tunnel is dug by Altair-Rovno Railway Co., Ltd. for the state.", lexicon)
+    assert names(found, "organisations") == ["Altair-Rovno Railway Co., Ltd."]
+
+
+def test_an_acronym_in_brackets_defines_the_name_and_its_later_uses(lexicon):
+    found = draft_of("The Office of Coastal Freight Control (OCFC) fined two carriers. The 400-km "
+                     "Velmor–Durask–Ostrin (VDO) pipeline will carry gas. The VDO gas pipeline is due in 2029. "
+                     "The Lantern Route for Regional Trade (LRRT) would run 40 km.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Office of Coastal Freight Control"]["aliases"] == ["OCFC"]
+    projects = {p["name"]: p for p in found["draft"]["projects"]}
+    assert projects["Velmor–Durask–Ostrin pipeline"]["aliases"] == ["VDO"]
+    assert "VDO gas pipeline" not in projects
+    assert projects["Lantern Route for Regional Trade"]["aliases"] == ["LRRT"]
+    assert {"Velmor", "Durask", "Ostrin"} <= set(names(found, "places"))
+
+
+def test_places_by_the_words_around_them(lexicon):
+    found = draft_of("A ferry left the port of Varsk for the Tolmek border crossing. The Krasnovale-based Ostra "
+                     "Freight Company paid for work at the Belvard port.", lexicon)
+    assert {"Varsk", "Tolmek", "Krasnovale", "Belvard"} <= set(names(found, "places"))
+    assert "Ostra Freight Company" in names(found, "organisations")
+    assert "Belvard port" in names(found, "projects")
+
+
+def test_common_words_adjectives_and_regions_are_no_towns(lexicon):
+    found = draft_of("ASTANA, March 12. The European Union met the delegation in May. \"Of the two, one is "
+                     "ready,\" she said. Cargo was stored in the Vladimir region on the Kazakh coast.", lexicon)
+    places = names(found, "places")
+    assert not {"March", "May", "Union", "Of", "Vladimir", "Kazakh"} & set(places)
+    assert "Vladimir region" in places
+
+
+def test_towns_by_the_names_the_english_press_writes(lexicon):
+    found = draft_of("Trains will link Termez with Mazar-i-Sharif and Nakhchivan.", lexicon)
+    places = {p["name"]: p for p in found["draft"]["places"]}
+    assert {"Termez", "Mazar-i-Sharif", "Nakhchivan"} <= set(places)
+    assert places["Termez"]["geonames_id"] and places["Termez"]["aliases"]  # the gazetteer's own name
+
+
+def test_people_in_any_alphabet_and_no_bylines(lexicon):
+    found = draft_of("By Staff Writer. Energy Minister Gülşen Arıkoğlu and Oil Minister Ali-Reza Tavani said "
+                     "the line would open.", lexicon)
+    assert names(found, "people") == ["Gülşen Arıkoğlu", "Ali-Reza Tavani"]
+
+
+def test_descriptions_are_no_projects(lexicon):
+    found = draft_of("A Romanian port and the Northern route compete. Tunnel works stopped at the "
+                     "Caspian-Ural Green Energy Corridor.", lexicon)
+    assert names(found, "projects") == ["Caspian-Ural Green Energy Corridor"]
+    assert not names(found, "organisations")
+    assert "Green" not in names(found, "places")
+
+
+def test_a_name_stops_at_a_full_stop_pysbd_missed():
+    from infratracker.intake.names import chunks
+
+    texts = [c.text for c in chunks("Work went to Qarval Engineering Group. On the Chinese side it stopped.")]
+    assert "Qarval Engineering Group" in texts and not any("On" in t for t in texts)
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

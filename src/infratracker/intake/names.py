@@ -83,6 +83,11 @@ SPEECH_AFTER = re.compile(r"^\s*(?:,\s*(?:the |a |an )?(?:[\w-]+ ){0,3}(?:" + "|
 SPEECH_BEFORE = re.compile(r"(?:said|says|told|according to|noted|added|stressed|by|with|interviewed|asked)\s+$",
                            re.I)
 NATIONALITY = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ani|i|an|ic|ek|en|men|yz|ik|h)$")
+# Adjectives of nationality, told apart from names that merely end alike ("Tornvik", "Bazargan").
+DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ese|ish|ean|ani)|Kazakh|Uzbek|Turkmen|Kyrgyz|Tajik|Afghan|Azeri|Iraqi|"
+                     r"Omani|Emirati|Israeli|Saudi|Kuwaiti|Qatari|Yemeni|Bahraini|Thai|Swiss|Dutch|Greek|French|"
+                     r"German|American|African|Mexican|Korean|Tibetan|Uygur|Uyghur|Arab|Czech|Slovak|Serb|Croat|"
+                     r"Latvian|Turkic|Slavic|Baltic|Nordic|Asian|Caucasian|Persian|Kurdish|Russian|Chechen)$")
 PROJECT_HEADS = ("railway line", "railway", "railroad", "rail link", "rail line", "line", "highway", "motorway",
                  "expressway", "road", "corridor", "route", "gas pipeline", "oil pipeline", "pipeline",
                  "seaport", "dry port", "port", "terminal", "bridge", "tunnel", "hydropower plant", "power plant",
@@ -208,7 +213,7 @@ class Found:
 
 def _org_type(chunk: Chunk, after: str, before: str = "") -> str | None:
     low = chunk.lower
-    if len(low) == 1 and (low[0] in ORG_CUES or NATIONALITY.match(chunk.words[0])):
+    if len(low) == 1 and (low[0] in ORG_CUES or DEMONYM.match(chunk.words[0])):
         return None  # "Bank", "Ltd", "Iranian" alone name no one
     for k in range(len(low) - 1, -1, -1):
         w = low[k]
@@ -281,7 +286,7 @@ PLACE_HEADS = {"port", "seaport", "dry port", "station", "border crossing", "che
 
 def _single_name(chunk: Chunk) -> bool:
     """One proper word, not an adjective of nationality or direction: "Kuryk", "Jalal-Abad"."""
-    return (len(chunk.words) == 1 and chunk.lower[0] not in DIRECTIONS and not NATIONALITY.match(chunk.words[0])
+    return (len(chunk.words) == 1 and chunk.lower[0] not in DIRECTIONS and not DEMONYM.match(chunk.words[0])
             and not chunk.words[0].isupper() and re.fullmatch(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*", chunk.words[0]) is not None)
 
 
@@ -337,7 +342,7 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
     if head or project_last:
         if not head and len(low) == 1:
             return []  # "Tunnel", "Road" at a sentence's start
-        if len(low) == 1 and (low[0] in DIRECTIONS or NATIONALITY.match(chunk.words[0])):
+        if len(low) == 1 and (low[0] in DIRECTIONS or DEMONYM.match(chunk.words[0])):
             return []  # "the Northern route", "a Romanian port": a description, not a name
         tail = re.sub(r"\s*\([^)]*\)", "", after[:head.end()]).rstrip() if head else ""
         name = re.sub(r"^(?:The|the) ", "", chunk.text + tail)
