@@ -181,6 +181,25 @@ def test_a_name_stops_at_a_full_stop_pysbd_missed():
     assert "Qarval Engineering Group" in texts and not any("On" in t for t in texts)
 
 
+def test_a_ministry_in_the_form_of_its_records(lexicon):
+    found = draft_of("Moldova's Transport Ministry said the Foreign Ministry agreed. The Ruritanian Republic "
+                     "Ministry of Roads and Bridges approved it. The Roads Office of the Ministry of Works of "
+                     "Freedonia will build it.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Ministry of Transport of Moldova"]["aliases"] == ["Moldova's Transport Ministry"]
+    assert orgs["Ministry of Transport of Moldova"]["organisation_type"] == "ministry"
+    assert "Ministry of Foreign Affairs" in orgs
+    assert "Ministry of Roads and Bridges of the Ruritanian Republic" in orgs
+    assert "Roads Office of the Ministry of Works of Freedonia" in orgs
+
+
+def test_places_named_with_of(lexicon):
+    found = draft_of("Talks on the Legal Status of the Aral Sea went on in the Republic of Karakalpakstan.", lexicon)
+    places = names(found, "places")
+    assert "Aral Sea" in places and "Republic of Karakalpakstan" in places
+    assert not any(p.startswith("Legal") for p in places)
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

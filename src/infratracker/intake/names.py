@@ -104,6 +104,8 @@ HEAD_AFTER = re.compile(rf"^\s*(?:\((?P<acr>[A-Z][A-Za-z0-9&]{{1,9}})\)\s+)?(?:(
 GEO_HEADS = {"sea", "river", "lake", "gulf", "bay", "pass", "region", "oblast", "province", "mountains",
              "valley", "strait", "island", "islands", "peninsula", "district", "steppe", "desert", "basin",
              "canal", "krai", "governorate", "autonomous"}
+GEO_OF = {"republic", "gulf", "bay", "sea", "strait", "isle", "island", "islands", "region", "province", "city",
+          "autonomous", "cape", "lake", "mouth"}
 GEO_AFTER = re.compile(r"^\s*(region|province|oblast|district|city|governorate|county|krai|prefecture)\b")
 PLACE_BEFORE = re.compile(r"(?:port|ports|city|town|village|station|border crossing|checkpoint|region|province) of\s+$"
                           r"|(?:in|at|to|from|near|via|through)\s+$", re.I)
@@ -117,6 +119,10 @@ STOP = {"the", "a", "an", "this", "that", "these", "those", "it", "its", "in", "
         "construction", "under", "last", "next", "both", "each", "all", "one", "two", "three", "such",
         "today", "yesterday", "now", "then", "thus", "so", "yet", "still", "over", "about", "new", "first",
         "phase", "stage", "total", "however", "although", "because", "until", "during", "between", "among"}
+
+
+CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+            "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 
 
 @dataclass
@@ -167,8 +173,14 @@ def chunks(sentence: str) -> list[Chunk]:
             if _capitalised(wj):
                 j += 1
                 continue
+            if wj.lower() in ("of", "for") and j + 2 < len(words) and words[j + 1][2] == "the" \
+                    and words[j + 2][2][:1].isupper() and words[j + 2][2].lower() not in CALENDAR \
+                    and sentence[words[j][1]:words[j + 2][0]] == " the " \
+                    and any(x[2].lower().rstrip(".") in ORG_CUES or x[2].lower() in TITLE_HEADS for x in words[i:j]):
+                j += 3  # "Roads Department of the Ministry of ...", "Ministry of Transport of the Russian Federation"
+                continue
             if wj.lower() in CONNECT and j + 1 < len(words) and words[j + 1][2][:1].isupper() \
-                    and sentence[words[j][1]:words[j + 1][0]] == " " and words[j + 1][2].lower() not in STOP \
+                    and sentence[words[j][1]:words[j + 1][0]] == " " and words[j + 1][2].lower() not in CALENDAR \
                     and not (wj.lower() == "on" and words[j + 1][2].lower() == "the"):
                 if wj.lower() == "and" and not any(x[2].lower() in ("for", "of") for x in words[i:j]):
                     break
@@ -215,6 +227,9 @@ def _org_type(chunk: Chunk, after: str, before: str = "") -> str | None:
     low = chunk.lower
     if len(low) == 1 and (low[0] in ORG_CUES or DEMONYM.match(chunk.words[0])):
         return None  # "Bank", "Ltd", "Iranian" alone name no one
+    if low[0] in INSTITUTION_FIRST and len(low) > 2 and low[1] in ("of", "for") and low[0] in ORG_CUES:
+        t = ORG_CUES[low[0]]  # "Ministry of Economy and Finance", "Bank for Reconstruction and Development"
+        return "development_finance_institution" if t == "bank" and DFI.search(chunk.text) else t
     for k in range(len(low) - 1, -1, -1):
         w = low[k]
         if w in WEAK_CUES and any(x in TITLE_HEADS or x == "vice" for x in low):
@@ -301,6 +316,39 @@ def _acronym_of(chunk: Chunk) -> bool:
     return acr in (initials, every) or (len(acr) >= 3 and (initials.startswith(acr) or acr in initials))
 
 
+MINISTRY_OF = {"foreign": "Foreign Affairs", "interior": "Internal Affairs", "defence": "Defence",
+               "defense": "Defense"}
+
+
+def _institution_name(name: str, before: str) -> tuple[str, list[str]]:
+    """A ministry in the form its records use: "Transport Ministry" -> "Ministry of Transport";
+    "Russia's Transport Ministry" -> "Ministry of Transport of Russia"; "Kyrgyz Republic Ministry
+    of Transport" -> "Ministry of Transport of the Kyrgyz Republic"; the words written stay an alias."""
+    words = name.split()
+    if len(words) > 8 or not re.search(r"\bMinistry\b", name):
+        return name, []
+    k = words.index("Ministry")
+    owner, body = words[:k], words[k:]
+    if len(body) == 1 and owner:  # "[Russian] Transport Ministry"
+        topic = [w for w in owner if not DEMONYM.match(w)]
+        owner = owner[:len(owner) - len(topic)] if topic and owner[-len(topic):] == topic else []
+        if not topic:
+            return name, []
+        body = ["Ministry", "of", MINISTRY_OF.get(" ".join(topic).lower(), " ".join(topic))]
+    elif len(body) < 3 or body[1] not in ("of", "for"):
+        return name, []
+    possessor = re.search(r"\b((?:[A-Z][\w-]+ ){0,2}[A-Z][\w-]+)['’]s\s+$", before)
+    if not owner and possessor:
+        owner, written = possessor[1].split(), f"{possessor[1]}'s {name}"
+    else:
+        written = name
+    if owner and any(DEMONYM.match(w) for w in owner) and not re.search(r"Republic|Federation|Kingdom", " ".join(owner)):
+        owner = []  # "Turkish Transport Ministry": the adjective is no owner's name
+    full = " ".join(body) + (" of " + ("the " if owner[-1] in ("Republic", "Federation", "Kingdom", "Emirates",
+                                                                "States") else "") + " ".join(owner) if owner else "")
+    return (full, [written]) if full != written else (name, [])
+
+
 def classify(sentence: str, chunk: Chunk) -> list[Found]:
     before, after = sentence[max(0, chunk.start - 60):chunk.start], sentence[chunk.end:chunk.end + 60]
     low = chunk.lower
@@ -331,6 +379,9 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
         m = ORG_AFTER.match(after)
         if last not in ORG_CUES and m and m[1].lower() == "consortium":
             name = chunk.text + " " + m[1]  # "Doğu Raylı Sistemler consortium"
+        name, aliases = _institution_name(name, before)
+        if aliases:
+            extra["aliases"] = extra.get("aliases", []) + aliases
         strong = last in ORG_CUES or ORG_AFTER.match(after) or chunk.acronym
         return [Found("organisations", re.sub(r"^(?:The|the) ", "", name), chunk.start, chunk.end,
                       0.8 if strong else 0.6, extra)]
@@ -367,7 +418,13 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
             return []  # "the Gulf" alone
         g = GEO_AFTER.match(after)
         name = chunk.text + (after[:g.end()] if g and last not in GEO_HEADS else "")
-        return [Found("places", name, chunk.start, chunk.start + len(name), 0.6, {})]
+        of = re.search(r"^(.*?)\s(?:of|on)\s(?:the\s)?(?=\S)", name)
+        if of and of[1].split()[-1].lower() not in GEO_HEADS | GEO_OF:
+            name = name[of.end():]  # "the Legal Status of the Caspian Sea": the sea
+        s = chunk.start + chunk.text.find(name[:20]) if name[:20] in chunk.text else chunk.start
+        return [Found("places", name, s, s + len(name), 0.6, {})]
+    if low[0] in GEO_OF and len(low) > 2 and low[1] == "of" or low[:3] == ["autonomous", "republic", "of"]:
+        return [Found("places", chunk.text, chunk.start, chunk.end, 0.6, {})]  # "the Republic of Karakalpakstan"
     if _single_name(chunk) and PLACE_AFTER.match(after):
         return [Found("places", chunk.text, chunk.start, chunk.end, 0.6, {})]  # "the Torugart border crossing"
     if chunk.words[0].isupper() and 2 <= len(chunk.words[0]) <= 6 and len(low) == 1 and re.search(
