@@ -200,6 +200,34 @@ def test_places_named_with_of(lexicon):
     assert not any(p.startswith("Legal") for p in places)
 
 
+def test_the_works_are_the_project_and_one_route_is_one_proposal(lexicon):
+    found = draft_of("The bank will finance the electrification of the 210-km Velmor–Durask railway section. "
+                     "Traffic on the Velmor–Durask section will double. The Ostrin port expansion starts in 2027.",
+                     lexicon)
+    projects = {p["name"]: p for p in found["draft"]["projects"]}
+    assert projects["Velmor–Durask railway section electrification"]["aliases"] == ["Velmor–Durask railway section"]
+    assert "Velmor–Durask section" not in projects
+    assert "Ostrin port expansion" in projects
+
+
+def test_datelines_are_where_the_story_was_filed(lexicon):
+    found = draft_of("ISTANBUL · Officials met. Tbilisi, October 14, 2026 – The board approved the loan for "
+                     "a road to Batumi.", lexicon)
+    places = names(found, "places")
+    assert "Batumi" in places and "Istanbul" not in places and "Tbilisi" not in places
+
+
+def test_a_town_of_a_region_of_a_country(lexicon):
+    found = draft_of("The line starts from Kashgar of Xinjiang of China and reaches Andijan of Uzbekistan.", lexicon)
+    assert {"Kashgar", "Andijan"} <= set(names(found, "places"))
+    assert {"CHN", "UZB"} <= set(ids(found, "countries"))
+
+
+def test_a_name_at_the_end_of_a_sentence(lexicon):
+    found = draft_of("The deal was signed in the presence of Iranian Oil Minister Ali-Reza Tavani.", lexicon)
+    assert names(found, "people") == ["Ali-Reza Tavani"]
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

@@ -39,6 +39,10 @@ COMMON_WORDS = {(w,) for w in (
     "harmony", "unity", "friendship", "concord", "temple", "university", "college", "academy", "central",
     "north", "south", "east", "west", "middle", "orient", "pacific", "atlantic", "lincoln", "washington")} | {
     ("white", "house"), ("red", "square")}
+MIXED_DATELINE = re.compile(r",\s+(?:[A-Z][a-z]+,\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d"
+                            r"|\s+[–—-]\s+(?:[A-Z][a-z]+\s+){0,3}(?:[A-Z][a-z]+)?(?:,|\s+said|\s+has|\s+is)|\s*\((?:[A-Z]+|[A-Z][a-z]+)\)\s+[–—-]")
+# Words that do not tell one route from another ("the Bakhty–Ayagoz line" is the Bakhty–Ayagoz railway).
+ROUTE_WORDS = {"the", "railway", "railroad", "rail", "line", "link", "section", "project", "route", "new"}
 # A word used as an adjective before these is no town: "the Kazakh coast", "the Afghan side".
 ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border|government|authorities|officials|company|companies|economy|"
                              r"market|people|territory|leadership|delegation|language|businesses)\b")
@@ -275,6 +279,26 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000,
     return lex
 
 
+def _dateline(sentence: str, start: int, end: int) -> bool:
+    """Where the story was filed, not what it is about: a town in capitals ("ISTANBUL ·", "ASTANA –")
+    or one that opens the story before its date ("Beijing, October 14, 2026 –")."""
+    word = sentence[start:end]
+    if len(word) > 3 and word.isupper():
+        return True
+    return start < 3 and bool(MIXED_DATELINE.match(sentence[end:]))
+
+
+def _of_place(chunk_text: str, name: str) -> bool:
+    """A chunk of one-word names joined by "of" names a place within a place ("Kashgar of Xinjiang
+    of China"); "Bank of China" and "Republic of Karakalpakstan" are one name each."""
+    from infratracker.intake.names import GEO_OF, INSTITUTION_FIRST, ORG_CUES, TITLES
+
+    parts = chunk_text.split(" of ")
+    return len(parts) > 1 and name in parts and all(
+        re.fullmatch(r"[^\W\d_][\w'’-]*", p) and p.lower() not in set(ORG_CUES) | INSTITUTION_FIRST | GEO_OF | TITLES
+        for p in parts)
+
+
 def _inside(start: int, end: int, chunk: Any) -> bool:
     return chunk.start <= start and end <= chunk.end and (end - start) < (chunk.end - chunk.start)
 
@@ -304,6 +328,9 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
         # One thing named twice ("газопровод «X»", "проект «X»") is one proposal: its aliases count.
         keys = {(kind, k.casefold()) for k in [key, *(entry.get("aliases") or [])]
                 if kind in ("projects", "organisations") or k == key}
+        if kind == "projects":  # "the Bukhara–Miskin section" after "the Bukhara–Miskin railway section"
+            keys |= {(kind, " ".join(t for t in tokens(k) if t not in ROUTE_WORDS))
+                     for k in [key, *(entry.get("aliases") or [])] if re.search(r"\w[-–—]\w", k)}
         if not keys & seen:
             seen.update(keys)
             draft[kind].append(entry)
@@ -328,6 +355,8 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 return False
             for c in chunks:
                 if _inside(start, end, c):
+                    if table in ("places", "countries") and _of_place(sentence[c.start:c.end], sentence[start:end]):
+                        return True  # "Kashgar of Xinjiang of China", "Andijan of Uzbekistan"
                     before = sentence[c.start:start].split()
                     if not sentence[end:c.end].strip() and names_mod.only_titles(before):
                         return True  # "President Pezeshkian", "Port Aktau"
@@ -347,7 +376,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                                           or ADJECTIVE_AFTER.match(sentence[end:]) or any(
                     s <= start and end <= e and e - s > end - start for s, e in geo)):
                 continue  # "March 12"; the Vladimir region is not the town of Vladimir
-            if table == "places" and DATELINE.match(sentence[start:]):
+            if table == "places" and (DATELINE.match(sentence[start:]) or _dateline(sentence, start, end)):
                 continue
             if isinstance(hit, dict):
                 add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})

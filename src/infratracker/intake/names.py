@@ -257,7 +257,7 @@ NOT_NAMES = {"staff", "writer", "correspondent", "editor", "reporter", "desk", "
 
 def _name_word(w: str) -> bool:
     """A given name or surname: capitalised letters of any alphabet ("Aydoğan", "Mohammad-Reza", "O'Neill")."""
-    parts = re.split(r"[-'’]", w)
+    parts = re.split(r"[-'’]", w.rstrip("."))
     return 1 < len(w) <= 30 and all(p.isalpha() and p[:1].isupper() and (
         len(p) == 1 or p[1:].islower() or re.fullmatch(r"Ma?c[A-Z][a-z]+", p) is not None) for p in parts if p)
 
@@ -266,7 +266,7 @@ def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | N
     """(name, title) when the chunk is or ends with a person's name."""
     low = chunk.lower
     titled = [k for k, w in enumerate(low) if w in TITLE_HEADS or w in ("prime", "vice")]
-    tail = [w for w in chunk.words[(titled[-1] + 1) if titled else 0:]]
+    tail = [w.rstrip(".") for w in chunk.words[(titled[-1] + 1) if titled else 0:]]
     while tail and (tail[0].lower() in TITLES or tail[0].lower() in CONNECT or tail[0].isupper()):
         tail = tail[1:]
     tail = tail[-3:]
@@ -297,6 +297,13 @@ PLACE_OF = re.compile(r"\b(?:port|seaport|city|town|village|settlement|station|b
 PLACE_AFTER = re.compile(r"^\s+(?:border crossing|border checkpoint|checkpoint|crossing point|border post|"
                          r"(?:railway |train )?station|junction)\b")
 PLACE_HEADS = {"port", "seaport", "dry port", "station", "border crossing", "checkpoint", "crossing", "terminal"}
+
+
+WORKS = (r"expansion|extension|electrification|reconstruction|modernisation|modernization|upgrade|upgrading|"
+         r"rehabilitation|dredging|doubling|widening|dualling|dualing")
+WORKS_BEFORE = re.compile(rf"\b(?P<works>{WORKS})\s+of\s+(?:the\s+)?(?:[\d.,]+[- ]?(?:km|kilometres?|kilometers?|"
+                          rf"miles?)(?:[- ]long)?\s+)?(?:[A-Z][\w-]*['’]s\s+)?$", re.I)
+WORKS_AFTER = re.compile(rf"^\s+(?P<works>{WORKS})\b(?!\s+of\b)", re.I)
 
 
 def _single_name(chunk: Chunk) -> bool:
@@ -397,14 +404,20 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
             return []  # "the Northern route", "a Romanian port": a description, not a name
         tail = re.sub(r"\s*\([^)]*\)", "", after[:head.end()]).rstrip() if head else ""
         name = re.sub(r"^(?:The|the) ", "", chunk.text + tail)
+        # The works are the project: "the electrification of the 340-km X railway", "the X port expansion".
+        works = WORKS_BEFORE.search(before) or WORKS_AFTER.match(after[head.end() if head else 0:])
+        base = name
+        if works:
+            name = f"{name} {works['works'].lower()}"
         key = (head["head"] if head else last).lower().split()[-1]
         kind = PROJECT_KIND.get(key, "railway" if "rail" in name.lower() else "other")
         if key in ("project", "section"):
             kind = "other"
         extra = {"project_type": kind}
         acronym = chunk.acronym or (head["acr"] if head else None)
-        if acronym:
-            extra["aliases"] = [acronym]
+        extra["aliases"] = [a for a in (acronym, base if works else None) if a]
+        if not extra["aliases"]:
+            del extra["aliases"]
         found = [Found("projects", name, chunk.start, chunk.end + (head.end() if head else 0), 0.7, extra)]
         parts = re.split(r"\s?[-–—]\s?", chunk.text) if re.search(r"[-–—]", chunk.text) else []
         if 2 <= len(parts) <= 5 and all(re.fullmatch(r"[A-ZА-ЯЁ][\w']+", p) for p in parts) \
