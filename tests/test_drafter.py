@@ -228,6 +228,14 @@ def test_a_name_at_the_end_of_a_sentence(lexicon):
     assert names(found, "people") == ["Ali-Reza Tavani"]
 
 
+def test_names_listed_together_are_of_one_kind(lexicon):
+    found = draft_of("Trains cross at Tashkent and Velmorsk. Kelgaz and the Ostra Freight Company signed. "
+                     "At a ceremony in Samarkand, Durovic said the line was ready.", lexicon)
+    assert "Velmorsk" in names(found, "places")
+    assert "Kelgaz" in names(found, "organisations")
+    assert "Durovic" not in names(found, "places")
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

@@ -368,8 +368,10 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
 
         geo = [(f.start, f.end) for _c, fs in classified for f in fs
                if f.kind in ("places", "organisations") and not f.extra.get("endpoint")]
+        hits: list[tuple[str, int, int]] = []
         for hit, _text, start, end in lexicon.find(sentence):
             table = "places" if isinstance(hit, dict) else hit[0]
+            hits.append((table, start, end))
             if not accepted(table, start, end):
                 continue
             if isinstance(hit, dict) and (tokens(sentence[start:end]) in COMMON_WORDS
@@ -398,6 +400,8 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     add_record(table, value, sentence)
                 else:
                     add_draft("places", value["name"], {**value, "confidence": 0.7, "quote": sentence})
+        if lang == "en":
+            classified += names_mod.coordinated(sentence, classified, hits)
         for _chunk, fs in classified:
             for f in fs:
                 hit = lexicon.names.get(tokens(f.name))

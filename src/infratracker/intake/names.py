@@ -309,7 +309,8 @@ WORKS_AFTER = re.compile(rf"^\s+(?P<works>{WORKS})\b(?!\s+of\b)", re.I)
 def _single_name(chunk: Chunk) -> bool:
     """One proper word, not an adjective of nationality or direction: "Kuryk", "Jalal-Abad"."""
     return (len(chunk.words) == 1 and chunk.lower[0] not in DIRECTIONS and not DEMONYM.match(chunk.words[0])
-            and not chunk.words[0].isupper() and re.fullmatch(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*", chunk.words[0]) is not None)
+            and not chunk.words[0].isupper()
+            and re.fullmatch(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*", chunk.words[0].rstrip(".")) is not None)
 
 
 def _acronym_of(chunk: Chunk) -> bool:
@@ -455,6 +456,46 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
     return []
 
 
+COORDINATION = re.compile(r"(?:,\s*|,?\s+(?:and|or)\s+)(?:the\s+)?")
+
+
+def coordinated(sentence: str, classified: list[tuple[Chunk, list[Found]]],
+                hits: list[tuple[str, int, int]]) -> list[tuple[Chunk, list[Found]]]:
+    """Names listed together are of one kind: "after Dostyk and Altynkol" (a town, so both are),
+    "Gazprom and China National Petroleum Corporation" (a company, so both are). Only a lone
+    proper word that nothing else has named is read so, at a lower confidence."""
+    def kind(chunk: Chunk, fs: list[Found]) -> str | None:
+        if any(f.kind == "organisations" and f.start <= chunk.start and chunk.end <= f.end + 1 for f in fs):
+            return "organisations"
+        if any(f.kind == "places" and not f.extra.get("endpoint") for f in fs) or any(
+                t == "places" and s == chunk.start and e == chunk.end for t, s, e in hits):
+            return "places"
+        return None
+
+    groups: list[list[tuple[Chunk, list[Found]]]] = []
+    for item in classified:
+        c = item[0]
+        if groups and COORDINATION.fullmatch(sentence[groups[-1][-1][0].end:c.start]) and len(groups[-1]) < 12:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    out = []
+    for group in groups:
+        kinds = {kind(c, fs) for c, fs in group} - {None}
+        if len(group) < 2 or len(kinds) != 1:
+            continue
+        k = kinds.pop()
+        for c, fs in group:
+            if fs or any(c.start <= s and e <= c.end for _t, s, e in hits) or len(c.words) != 1 or \
+                    SPEECH_AFTER.match(sentence[c.end:c.end + 60]):
+                continue  # "in the province of Kars, Aydoğan said": a person
+            if k == "places" and _single_name(c):
+                out.append((c, [Found("places", c.text, c.start, c.end, 0.5, {})]))
+            elif k == "organisations" and not DEMONYM.match(c.words[0]) and c.lower[0] not in STOP:
+                out.append((c, [Found("organisations", c.text, c.start, c.end, 0.5, {"organisation_type": "company"})]))
+    return out
+
+
 PLACE_PREFIXES = {"port", "lake", "mount", "cape", "bandar", "greater"}
 
 
@@ -466,4 +507,4 @@ def only_titles(words: list[str]) -> bool:
         w.lower() in TITLES or w.lower() in PLACE_PREFIXES for w in words)
 
 
-__all__ = ["only_titles", "Chunk", "Found", "chunks", "classify"]
+__all__ = ["only_titles", "Chunk", "Found", "chunks", "classify", "coordinated"]
