@@ -174,6 +174,11 @@ def test_descriptions_are_no_projects(lexicon):
     assert "Green" not in names(found, "places")
 
 
+def test_a_number_sign_does_not_end_a_sentence():
+    assert sentences("The contract went to Velro Bridge No.4 Works Group. Work starts in May.") == [
+        "The contract went to Velro Bridge No.4 Works Group.", "Work starts in May."]
+
+
 def test_a_name_stops_at_a_full_stop_pysbd_missed():
     from infratracker.intake.names import chunks
 
