@@ -223,8 +223,10 @@ def test_datelines_are_where_the_story_was_filed(lexicon):
 
 
 def test_a_town_of_a_region_of_a_country(lexicon):
-    found = draft_of("The line starts from Kashgar of Xinjiang of China and reaches Andijan of Uzbekistan.", lexicon)
-    assert {"Kashgar", "Andijan"} <= set(names(found, "places"))
+    found = draft_of("The line starts from Kashgar of Velmoria of China and reaches Andijan of Uzbekistan, "
+                     "across the Dursk Range.", lexicon)
+    assert {"Kashgar", "Velmoria", "Andijan", "Dursk Range"} <= set(names(found, "places"))
+    assert not {"Velmoria of China", "China", "Uzbekistan"} & set(names(found, "places"))
     assert {"CHN", "UZB"} <= set(ids(found, "countries"))
 
 

@@ -402,6 +402,15 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     add_draft("places", value["name"], {**value, "confidence": 0.7, "quote": sentence})
         if lang == "en":
             classified += names_mod.coordinated(sentence, classified, hits)
+            for c, fs in list(classified):  # "Kashgar of Xinjiang of China": each part a place
+                if c is None or fs or " of " not in c.text or not any(
+                        t in ("places", "countries") and c.start <= s and e <= c.end for t, s, e in hits):
+                    continue
+                offset = c.start
+                for part in c.text.split(" of "):
+                    if _of_place(c.text, part):
+                        classified.append((None, [names_mod.Found("places", part, offset, offset + len(part), 0.5, {})]))
+                    offset += len(part) + 4
         for _chunk, fs in classified:
             for f in fs:
                 hit = lexicon.names.get(tokens(f.name))

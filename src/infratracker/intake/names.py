@@ -103,7 +103,8 @@ HEAD_AFTER = re.compile(rf"^\s*(?:\((?P<acr>[A-Z][A-Za-z0-9&]{{1,9}})\)\s+)?(?:(
                         rf"road|transport|transmission|second|double-track|electrified)\s+){{0,2}}(?P<head>{_HEADS})\b", re.I)
 GEO_HEADS = {"sea", "river", "lake", "gulf", "bay", "pass", "region", "oblast", "province", "mountains",
              "valley", "strait", "island", "islands", "peninsula", "district", "steppe", "desert", "basin",
-             "canal", "krai", "governorate", "autonomous"}
+             "canal", "krai", "governorate", "autonomous", "range", "ridge", "plateau", "delta", "reservoir",
+             "glacier", "highlands", "lowland", "coast"}
 GEO_OF = {"republic", "gulf", "bay", "sea", "strait", "isle", "island", "islands", "region", "province", "city",
           "autonomous", "cape", "lake", "mouth"}
 GEO_AFTER = re.compile(r"^\s*(region|province|oblast|district|city|governorate|county|krai|prefecture)\b")
