@@ -243,6 +243,14 @@ def test_names_listed_together_are_of_one_kind(lexicon):
     assert "Durovic" not in names(found, "places")
 
 
+def test_an_and_before_an_adjective_ends_a_name(lexicon):
+    found = draft_of("Money will come from the Development Bank of Moldova and Chinese lenders, analysts at "
+                     "Grayfield Ratings said, quoting the press service Velmorda.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Development Bank of Moldova"]["confidence"] == 0.8
+    assert {"Grayfield Ratings", "Velmorda"} <= set(orgs)
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

@@ -48,13 +48,13 @@ INSTITUTION_FIRST = {"office", "ministry", "department", "agency", "committee", 
 ORG_NOUNS = (r"company|concern|operator|utility|giant|firm|lender|contractor|carrier|developer|producer|monopoly|"
              r"consultancy|insurer|conglomerate|shipowner|subsidiary|investor|exporter|importer|builder|"
              r"regulator|think[- ]tank|start-?up|shipyard|manufacturer|supplier|bank|fund|agency|group|holding|"
-             r"consortium|forwarder|airline|railway operator")
+             r"consortium|forwarder|airline|railway operator|press service|news agency|broadcaster|newspaper")
 ORG_BEFORE = re.compile(rf"(?<![A-Z])\b(?:{ORG_NOUNS})\s+$")
 ORG_APPOSITIVE = re.compile(rf"^\s*,\s*(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}?(?:{ORG_NOUNS})\b")
 # A job title with "of" or "at" names where one works: "managing partner of ...", "analyst at ...".
-EMPLOYER_BEFORE = re.compile(r"\b(?:partner|analyst|director|head|chief|officer|executive|chairman|chairwoman|ceo|"
-                             r"founder|economist|researcher|expert|manager|spokes(?:man|woman|person)|adviser|"
-                             r"advisor|professor|lecturer|fellow|engineer|employee|staff|board)\s+(?:of|at)\s+(?:the\s+)?$",
+EMPLOYER_BEFORE = re.compile(r"\b(?:(?:partner|analyst|director|officer|executive|founder|economist|researcher|expert|"
+                             r"manager|adviser|advisor|professor|lecturer|fellow|engineer|employee)s?|head|chief|"
+                             r"chairman|chairwoman|ceo|spokes(?:man|woman|person)|staff)\s+(?:of|at)\s+(?:the\s+)?$",
                              re.I)
 EMPLOYER_TITLES = {"partner", "analyst", "director", "head", "chief", "officer", "executive", "chairman",
                    "chairwoman", "ceo", "founder", "economist", "researcher", "expert", "manager", "spokesman",
@@ -185,6 +185,9 @@ def chunks(sentence: str) -> list[Chunk]:
                     and not (wj.lower() == "on" and words[j + 1][2].lower() == "the"):
                 if wj.lower() == "and" and not any(x[2].lower() in ("for", "of") for x in words[i:j]):
                     break
+                if wj.lower() == "and" and DEMONYM.match(words[j + 1][2]) and (
+                        j + 2 >= len(words) or not words[j + 2][2][:1].isupper()):
+                    break  # "the Development Bank of Kazakhstan and Chinese lenders"
                 j += 2 if not words[j + 1][2].lower() == "the" else 1
                 continue
             break
@@ -378,7 +381,7 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
     last = low[-1]
     project_last = last in PROJECT_LAST and last not in ORG_CUES
     org = None if project_last else _org_type(chunk, after, before)
-    if org is None and EMPLOYER_BEFORE.search(before) and not _person(chunk, before, after):
+    if org is None and EMPLOYER_BEFORE.search(before) and not any(w in TITLE_HEADS for w in low):
         org = "company"
     if org and not (low[-1] in ("railway",) and head):
         extra: dict[str, Any] = {"organisation_type": org}
@@ -391,7 +394,8 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
         name, aliases = _institution_name(name, before)
         if aliases:
             extra["aliases"] = extra.get("aliases", []) + aliases
-        strong = last in ORG_CUES or ORG_AFTER.match(after) or chunk.acronym
+        strong = (last in ORG_CUES or any(w in ORG_CUES and w not in WEAK_CUES for w in low)
+                  or ORG_AFTER.match(after) or chunk.acronym)
         return [Found("organisations", re.sub(r"^(?:The|the) ", "", name), chunk.start, chunk.end,
                       0.8 if strong else 0.6, extra)]
     person = _person(chunk, before, after)
