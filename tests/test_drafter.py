@@ -251,6 +251,13 @@ def test_an_and_before_an_adjective_ends_a_name(lexicon):
     assert {"Grayfield Ratings", "Velmorda"} <= set(orgs)
 
 
+def test_the_organisation_before_a_lowercase_title(lexicon):
+    found = draft_of("Velmor Railway chief Ivar Dunsk declined to comment.", lexicon)
+    assert names(found, "organisations") == ["Velmor Railway"]
+    assert not names(found, "projects")
+    assert names(found, "people") == ["Ivar Dunsk"]
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

@@ -51,6 +51,10 @@ ORG_NOUNS = (r"company|concern|operator|utility|giant|firm|lender|contractor|car
              r"consortium|forwarder|airline|railway operator|press service|news agency|broadcaster|newspaper")
 ORG_BEFORE = re.compile(rf"(?<![A-Z])\b(?:{ORG_NOUNS})\s+$")
 ORG_APPOSITIVE = re.compile(rf"^\s*,\s*(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}?(?:{ORG_NOUNS})\b")
+# A lowercase job title between an organisation and a person: "Georgian Railway chief David Peradze".
+TITLE_AFTER = re.compile(r"^\s+(?:chief executive|chief|chairman|chairwoman|head|ceo|president|spokes(?:man|woman|person)|"
+                         r"(?:general |managing |executive )?director|director general|general manager|board member)"
+                         r"\s+[A-Z][a-z]+\s+[A-Z]")
 # A job title with "of" or "at" names where one works: "managing partner of ...", "analyst at ...".
 EMPLOYER_BEFORE = re.compile(r"\b(?:(?:partner|analyst|director|officer|executive|founder|economist|researcher|expert|"
                              r"manager|adviser|advisor|professor|lecturer|fellow|engineer|employee)s?|head|chief|"
@@ -380,8 +384,11 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
     head = HEAD_AFTER.match(after)
     last = low[-1]
     project_last = last in PROJECT_LAST and last not in ORG_CUES
+    if TITLE_AFTER.match(after) and not _person(chunk, before, ""):
+        head, project_last = None, False  # "Georgian Railway chief David Peradze": whose chief
     org = None if project_last else _org_type(chunk, after, before)
-    if org is None and EMPLOYER_BEFORE.search(before) and not any(w in TITLE_HEADS for w in low):
+    if org is None and (EMPLOYER_BEFORE.search(before) or TITLE_AFTER.match(after)) and not any(
+            w in TITLE_HEADS for w in low) and not (len(low) == 1 and DEMONYM.match(chunk.words[0])):
         org = "company"
     if org and not (low[-1] in ("railway",) and head):
         extra: dict[str, Any] = {"organisation_type": org}
