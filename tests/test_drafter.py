@@ -217,9 +217,11 @@ def test_the_works_are_the_project_and_one_route_is_one_proposal(lexicon):
 
 def test_datelines_are_where_the_story_was_filed(lexicon):
     found = draft_of("ISTANBUL · Officials met. Tbilisi, October 14, 2026 – The board approved the loan for "
-                     "a road to Batumi.", lexicon)
+                     "a road to Batumi. ALMATY, Sept 9 (Xinhua) -- A centre opens near the Port of Poti, the "
+                     "Velmor Courier newspaper said.", lexicon)
     places = names(found, "places")
-    assert "Batumi" in places and "Istanbul" not in places and "Tbilisi" not in places
+    assert "Batumi" in places and not {"Istanbul", "Tbilisi", "Xinhua", "Port"} & set(places)
+    assert "Velmor Courier" in names(found, "organisations")
 
 
 def test_a_town_of_a_region_of_a_country(lexicon):

@@ -279,23 +279,29 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000,
     return lex
 
 
+PLACE_WORDS = {"port", "city", "town", "village", "state", "people", "university", "friends", "house", "gate"}
+
+
 def _dateline(sentence: str, start: int, end: int) -> bool:
     """Where the story was filed, not what it is about: a town in capitals ("ISTANBUL ·", "ASTANA –")
     or one that opens the story before its date ("Beijing, October 14, 2026 –")."""
     word = sentence[start:end]
     if len(word) > 3 and word.isupper():
         return True
+    if sentence[end:end + 1] == ")" and re.search(r"(?:\d|[A-Z][a-z]{2,8}\.?)\s*\($", sentence[max(0, start - 12):start]):
+        return True  # "TASHKENT, Sept 9 (Xinhua) --": the agency's name
     return start < 3 and bool(MIXED_DATELINE.match(sentence[end:]))
 
 
 def _of_place(chunk_text: str, name: str) -> bool:
     """A chunk of one-word names joined by "of" names a place within a place ("Kashgar of Xinjiang
     of China"); "Bank of China" and "Republic of Karakalpakstan" are one name each."""
-    from infratracker.intake.names import GEO_OF, INSTITUTION_FIRST, ORG_CUES, TITLES
+    from infratracker.intake.names import GEO_OF, INSTITUTION_FIRST, ORG_CUES, PLACE_PREFIXES, TITLES
 
     parts = chunk_text.split(" of ")
     return len(parts) > 1 and name in parts and all(
-        re.fullmatch(r"[^\W\d_][\w'’-]*", p) and p.lower() not in set(ORG_CUES) | INSTITUTION_FIRST | GEO_OF | TITLES
+        re.fullmatch(r"[^\W\d_][\w'’-]*", p)
+        and p.lower() not in set(ORG_CUES) | INSTITUTION_FIRST | GEO_OF | TITLES | PLACE_PREFIXES | PLACE_WORDS
         for p in parts)
 
 

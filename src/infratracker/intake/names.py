@@ -64,7 +64,7 @@ EMPLOYER_TITLES = {"partner", "analyst", "director", "head", "chief", "officer",
                    "chairwoman", "ceo", "founder", "economist", "researcher", "expert", "manager", "spokesman",
                    "spokeswoman", "spokesperson", "adviser", "advisor", "professor", "fellow"}
 ORG_AFTER = re.compile(r"^\s*(?:national |state |joint-stock |state-owned )?(company|corporation|joint venture|"
-                       r"consortium|holding|bank|group)\b", re.I)
+                       r"consortium|holding|bank|group|newspaper|news agency|broadcaster)\b", re.I)
 DFI = re.compile(r"development bank|investment bank|bank for reconstruction|exim|export-import|infrastructure "
                  r"investment|development fund|банк развития", re.I)
 TITLES = {
