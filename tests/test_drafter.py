@@ -260,6 +260,19 @@ def test_the_organisation_before_a_lowercase_title(lexicon):
     assert names(found, "people") == ["Ivar Dunsk"]
 
 
+def test_appositive_people_their_employers_and_later_surnames(lexicon):
+    found = draft_of("\"Volumes will double,\" said Anna Berg, the head of logistics at Velmor Ports. According "
+                     "to Ivo Dask, chairman of the Caspian Ferry Association, the fleet is old. Mr Dask added "
+                     "that VX Marine and the Ostra Freight Company had ordered ferries.", lexicon)
+    assert names(found, "people") == ["Anna Berg", "Ivo Dask"]
+    assert {"Velmor Ports", "Caspian Ferry Association", "VX Marine"} <= set(names(found, "organisations"))
+
+
+def test_english_press_names_of_countries_and_no_currency(lexicon):
+    found = draft_of("The corridor links Turkey with the UK. The loan is US$ 50 million.", lexicon)
+    assert ids(found, "countries") == ["GBR", "TUR"]
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

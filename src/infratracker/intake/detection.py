@@ -49,6 +49,9 @@ ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border|government|authorities|of
 # Sections of an extract that hold records a source can mention, by table.
 SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
 
+# English short names the press uses that pycountry does not give ("Turkey" for Türkiye).
+EN_COUNTRY_NAMES = {"TUR": ["Turkey"], "GBR": ["Britain", "Great Britain", "UK", "U.K."], "USA": ["US", "U.S."],
+                    "GMB": ["The Gambia"], "CIV": ["Ivory Coast"], "CPV": ["Cape Verde"], "MMR": ["Burma"]}
 # Russian short names the press uses where pycountry's translations give the official one.
 RU_COUNTRY_NAMES = {"RUS": ["Россия", "РФ"], "USA": ["США", "Америка"], "KGZ": ["Кыргызстан"],
                     "GBR": ["Великобритания"], "KOR": ["Южная Корея"], "PRK": ["КНДР"], "CHN": ["КНР"],
@@ -238,6 +241,9 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000,
     for c in pycountry.countries:
         for name in {c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)}:
             lex.add(name, "countries", c.alpha_3)
+    for iso3, names in EN_COUNTRY_NAMES.items():
+        for name in names:
+            lex.add(name, "countries", iso3)
     for iso3, names in _russian_country_names().items():
         lex.ru_sources += [(name, ("countries", iso3)) for name in names]
     place_rows = _read_table(layout, "places")
@@ -380,6 +386,8 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             hits.append((table, start, end))
             if not accepted(table, start, end):
                 continue
+            if table == "countries" and re.match(r"\$|\s*dollars?\b", sentence[end:end + 9]):
+                continue  # "US$ 100 million", "US dollars": a currency
             if isinstance(hit, dict) and (tokens(sentence[start:end]) in COMMON_WORDS
                                           or ADJECTIVE_AFTER.match(sentence[end:]) or any(
                     s <= start and end <= e and e - s > end - start for s, e in geo)):
@@ -452,6 +460,8 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
         if AGREEMENT_WORDS.search(sentence):
             add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
+    surnames = {p["name"].split()[-1] for p in draft["people"] if len(p["name"].split()) > 1}
+    draft["people"] = [p for p in draft["people"] if len(p["name"].split()) > 1 or p["name"] not in surnames]
     for kind in ("projects", "organisations"):  # "TAPI gas pipeline" beside "the ...–India (TAPI) pipeline"
         def later_use(entry: dict[str, Any]) -> bool:
             first, _, rest = entry["name"].partition(" ")

@@ -36,9 +36,11 @@ ORG_CUES = {
 WEAK_CUES = {"engineering", "construction", "service", "services", "logistics", "shipping", "energy", "exchange",
              "multimodal", "venture", "office", "council", "union", "finance", "capital", "partners", "analytics",
              "advisory", "consulting", "consultants", "institute", "investments", "industries", "operations",
-             "systems", "trading", "airlines", "airways", "development", "bureau"}
+             "systems", "trading", "airlines", "airways", "development", "bureau", "ports", "terminals",
+             "society", "partnership", "chamber"}
 ORG_CUES.update({w: ORG_CUES.get(w, "company") for w in WEAK_CUES})
-ORG_CUES.update({"institute": "other", "bureau": "agency", "finance": "agency"})
+ORG_CUES.update({"institute": "other", "bureau": "agency", "finance": "agency",
+                 "association": "other", "federation": "other", "foundation": "other", "alliance": "other"})
 # Words that open an institution's name before "of" or "for": "Office of Foreign Assets Control".
 INSTITUTION_FIRST = {"office", "ministry", "department", "agency", "committee", "council", "commission", "bureau",
                      "administration", "authority", "directorate", "bank", "fund", "institute", "union",
@@ -58,8 +60,8 @@ TITLE_AFTER = re.compile(r"^\s+(?:chief executive|chief|chairman|chairwoman|head
 # A job title with "of" or "at" names where one works: "managing partner of ...", "analyst at ...".
 EMPLOYER_BEFORE = re.compile(r"\b(?:(?:partner|analyst|director|officer|executive|founder|economist|researcher|expert|"
                              r"manager|adviser|advisor|professor|lecturer|fellow|engineer|employee)s?|head|chief|"
-                             r"chairman|chairwoman|ceo|spokes(?:man|woman|person)|staff)\s+(?:of|at)\s+(?:the\s+)?$",
-                             re.I)
+                             r"chairman|chairwoman|ceo|spokes(?:man|woman|person)|staff)"
+                             r"(?:\s+(?:of|for)\s+[a-z]+(?:\s+[a-z]+)?)?\s+(?:of|at)\s+(?:the\s+)?$", re.I)
 EMPLOYER_TITLES = {"partner", "analyst", "director", "head", "chief", "officer", "executive", "chairman",
                    "chairwoman", "ceo", "founder", "economist", "researcher", "expert", "manager", "spokesman",
                    "spokeswoman", "spokesperson", "adviser", "advisor", "professor", "fellow"}
@@ -498,12 +500,13 @@ def coordinated(sentence: str, classified: list[tuple[Chunk, list[Found]]],
             continue
         k = kinds.pop()
         for c, fs in group:
-            if fs or any(c.start <= s and e <= c.end for _t, s, e in hits) or len(c.words) != 1 or \
+            if fs or any(c.start <= s and e <= c.end for _t, s, e in hits) or len(c.words) > 3 or \
                     SPEECH_AFTER.match(sentence[c.end:c.end + 60]):
                 continue  # "in the province of Kars, Aydoğan said": a person
-            if k == "places" and _single_name(c):
+            if k == "places" and len(c.words) == 1 and _single_name(c):
                 out.append((c, [Found("places", c.text, c.start, c.end, 0.5, {})]))
-            elif k == "organisations" and not DEMONYM.match(c.words[0]) and c.lower[0] not in STOP:
+            elif k == "organisations" and not DEMONYM.match(c.words[0]) and c.lower[0] not in STOP and (
+                    len(c.words) == 1 or (len(c.words) <= 3 and c.words[0].isupper())):  # "DP World"
                 out.append((c, [Found("organisations", c.text, c.start, c.end, 0.5, {"organisation_type": "company"})]))
     return out
 
