@@ -141,6 +141,9 @@ def test_places_by_the_words_around_them(lexicon):
     found = draft_of("A ferry left the port of Varsk for the Tolmek border crossing. The Krasnovale-based Ostra "
                      "Freight Company paid for work at the Belvard port.", lexicon)
     assert {"Varsk", "Tolmek", "Krasnovale", "Belvard"} <= set(names(found, "places"))
+    crossings = draft_of("The Kazakhstan-China border crossing reopened and the Jalal-Abad border crossing is "
+                         "busy.", lexicon)
+    assert names(crossings, "places") == ["Jalal-Abad"]
     assert "Ostra Freight Company" in names(found, "organisations")
     assert "Belvard port" in names(found, "projects")
 
@@ -168,7 +171,8 @@ def test_people_in_any_alphabet_and_no_bylines(lexicon):
 
 def test_descriptions_are_no_projects(lexicon):
     found = draft_of("A Romanian port and the Northern route compete. Tunnel works stopped at the "
-                     "Caspian-Ural Green Energy Corridor.", lexicon)
+                     "Caspian-Ural Green Energy Corridor. The Soviet-era railway and a China-funded highway "
+                     "need repairs.", lexicon)
     assert names(found, "projects") == ["Caspian-Ural Green Energy Corridor"]
     assert not names(found, "organisations")
     assert "Green" not in names(found, "places")

@@ -44,7 +44,7 @@ MIXED_DATELINE = re.compile(r",\s+(?:[A-Z][a-z]+,\s+)?(?:Jan|Feb|Mar|Apr|May|Jun
 # Words that do not tell one route from another ("the Bakhty–Ayagoz line" is the Bakhty–Ayagoz railway).
 ROUTE_WORDS = {"the", "railway", "railroad", "rail", "line", "link", "section", "project", "route", "new"}
 # A word used as an adjective before these is no town: "the Kazakh coast", "the Afghan side".
-ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border|government|authorities|officials|company|companies|economy|"
+ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border(?!\s+(?:crossing|checkpoint|post|point|station))|government|authorities|officials|company|companies|economy|"
                              r"market|people|territory|leadership|delegation|language|businesses)\b")
 # Sections of an extract that hold records a source can mention, by table.
 SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
@@ -432,6 +432,9 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     continue  # found above, with its code or gazetteer id
                 if lang == "ru" and f.kind == "places" and lexicon.is_ru_country(f.name):
                     continue
+                if f.kind == "places" and re.search(r"\w[-–—]\w", f.name) and all(
+                        (lexicon.names.get(tokens(p)) or ("",))[0] == "countries" for p in re.split(r"[-–—]", f.name)):
+                    continue  # "the Kazakhstan-China border crossing" is between two countries
                 known = lexicon.link(f.kind, f.name)
                 if known:
                     add_record(f.kind, known, sentence)

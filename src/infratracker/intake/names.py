@@ -316,6 +316,10 @@ WORKS_BEFORE = re.compile(rf"\b(?P<works>{WORKS})\s+of\s+(?:the\s+)?(?:[\d.,]+[-
 WORKS_AFTER = re.compile(rf"^\s+(?P<works>{WORKS})\b(?!\s+of\b)", re.I)
 
 
+COMPOUND_ADJECTIVE = re.compile(r"-(?:era|funded|built|backed|led|financed|owned|bound|made|style|type|gauge|"
+                                r"operated|run|sponsored|supported|designed|linked|oriented)$")
+
+
 def _single_name(chunk: Chunk) -> bool:
     """One proper word, not an adjective of nationality or direction: "Kuryk", "Jalal-Abad"."""
     return (len(chunk.words) == 1 and chunk.lower[0] not in DIRECTIONS and not DEMONYM.match(chunk.words[0])
@@ -415,8 +419,8 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
     if head or project_last:
         if not head and len(low) == 1:
             return []  # "Tunnel", "Road" at a sentence's start
-        if len(low) == 1 and (low[0] in DIRECTIONS or DEMONYM.match(chunk.words[0])):
-            return []  # "the Northern route", "a Romanian port": a description, not a name
+        if len(low) == 1 and (low[0] in DIRECTIONS or DEMONYM.match(chunk.words[0]) or COMPOUND_ADJECTIVE.search(low[0])):
+            return []  # "the Northern route", "a Romanian port", "the Soviet-era railway": a description, not a name
         tail = re.sub(r"\s*\([^)]*\)", "", after[:head.end()]).rstrip() if head else ""
         name = re.sub(r"^(?:The|the) ", "", chunk.text + tail)
         # The works are the project: "the electrification of the 340-km X railway", "the X port expansion".
