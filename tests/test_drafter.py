@@ -277,6 +277,14 @@ def test_english_press_names_of_countries_and_no_currency(lexicon):
     assert ids(found, "countries") == ["GBR", "TUR"]
 
 
+def test_energy_links_zones_and_hubs_are_projects_and_units_are_not_names(lexicon):
+    found = draft_of("The Velmor Sea HVDC cable will carry power. The Durask Free Economic Zone grows and the "
+                     "Ostrin logistics centre opened. A 50 MW solar power plant is planned.", lexicon)
+    projects = {p["name"]: p["project_type"] for p in found["draft"]["projects"]}
+    assert projects == {"Velmor Sea HVDC cable": "power_line", "Durask Free Economic Zone": "other",
+                        "Ostrin logistics centre": "logistics_hub"}
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

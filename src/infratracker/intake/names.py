@@ -98,15 +98,22 @@ PROJECT_HEADS = ("railway line", "railway", "railroad", "rail link", "rail line"
                  "expressway", "road", "corridor", "route", "gas pipeline", "oil pipeline", "pipeline",
                  "seaport", "dry port", "port", "terminal", "bridge", "tunnel", "hydropower plant", "power plant",
                  "hydroelectric power plant", "hpp", "dam", "canal", "airport", "logistics hub", "hub",
-                 "power line", "transmission line", "interconnector", "project", "section")
+                 "power line", "transmission line", "interconnector", "project", "section", "subsea cable",
+                 "submarine cable", "power cable", "cable", "wind farm", "solar park", "substation", "refinery",
+                 "logistics centre", "logistics center", "free economic zone", "special economic zone",
+                 "economic zone", "industrial zone", "ring road", "bypass")
 PROJECT_KIND = {"rail": "railway", "line": "railway", "highway": "road", "motorway": "road", "expressway": "road",
                 "road": "road", "corridor": "corridor", "route": "corridor", "pipeline": "pipeline",
                 "port": "port", "seaport": "port", "terminal": "port", "bridge": "road", "tunnel": "railway",
                 "plant": "power_plant", "hpp": "power_plant", "dam": "dam", "canal": "other",
-                "airport": "airport", "hub": "logistics_hub", "interconnector": "power_line"}
+                "airport": "airport", "hub": "logistics_hub", "interconnector": "power_line", "cable": "power_line",
+                "farm": "power_plant", "park": "power_plant", "substation": "power_line", "refinery": "other",
+                "centre": "logistics_hub", "center": "logistics_hub", "zone": "other", "bypass": "road"}
 _HEADS = "|".join(re.escape(h) for h in PROJECT_HEADS)
 HEAD_AFTER = re.compile(rf"^\s*(?:\((?P<acr>[A-Z][A-Za-z0-9&]{{1,9}})\)\s+)?(?:(?:high-speed|new|cross-border|international|transit|main|gas|oil|railway|"
-                        rf"road|transport|transmission|second|double-track|electrified)\s+){{0,2}}(?P<head>{_HEADS})\b", re.I)
+                        rf"road|transport|transmission|second|double-track|electrified|subsea|undersea|submarine|"
+                        rf"hvdc|power|container|ferry|cargo|solar|wind|lng|four-lane|six-lane|standard-gauge|"
+                        rf"broad-gauge|underwater|electric)\s+){{0,2}}(?P<head>{_HEADS})\b", re.I)
 GEO_HEADS = {"sea", "river", "lake", "gulf", "bay", "pass", "region", "oblast", "province", "mountains",
              "valley", "strait", "island", "islands", "peninsula", "district", "steppe", "desert", "basin",
              "canal", "krai", "governorate", "autonomous", "range", "ridge", "plateau", "delta", "reservoir",
@@ -298,7 +305,9 @@ def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | N
 
 PROJECT_LAST = ("railway", "railroad", "corridor", "route", "pipeline", "highway", "road", "line", "hpp", "port",
                 "bridge", "tunnel", "canal", "motorway", "expressway", "dam", "terminal", "airport", "interconnector",
-                "cable")
+                "cable", "zone", "farm", "substation", "refinery")
+# Units before an infrastructure word are a size, not a name: "a 50 MW solar power plant".
+UNITS = {"mw", "gw", "kw", "kv", "km", "teu", "bcm", "mt", "mtpa", "mln", "bln", "twh", "gwh", "mwh"}
 DIRECTIONS = {"northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "new",
               "old", "main", "second", "first", "third", "national", "international", "regional", "silk"}
 # "the port of Kuryk", "the city of Tacheng", "the Torugart border crossing": the name is a place.
@@ -417,8 +426,8 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
         s = chunk.start + chunk.text.rfind(name)
         return [Found("people", name, s, s + len(name), 0.8 if title else 0.6, {"title": title} if title else {})]
     if head or project_last:
-        if not head and len(low) == 1:
-            return []  # "Tunnel", "Road" at a sentence's start
+        if (not head and len(low) == 1) or low[-1] in UNITS:
+            return []  # "Tunnel", "Road" at a sentence's start; "a 50 MW plant"
         if len(low) == 1 and (low[0] in DIRECTIONS or DEMONYM.match(chunk.words[0]) or COMPOUND_ADJECTIVE.search(low[0])):
             return []  # "the Northern route", "a Romanian port", "the Soviet-era railway": a description, not a name
         tail = re.sub(r"\s*\([^)]*\)", "", after[:head.end()]).rstrip() if head else ""
