@@ -40,11 +40,13 @@ COMMON_WORDS = {(w,) for w in (
     "north", "south", "east", "west", "middle", "orient", "pacific", "atlantic", "lincoln", "washington")} | {
     ("white", "house"), ("red", "square")}
 MIXED_DATELINE = re.compile(r",\s+(?:[A-Z][a-z]+,\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d"
-                            r"|\s+[–—-]\s+(?:[A-Z][a-z]+\s+){0,3}(?:[A-Z][a-z]+)?(?:,|\s+said|\s+has|\s+is)|\s*\((?:[A-Z]+|[A-Z][a-z]+)\)\s+[–—-]")
+                            r"|\s+[–—-]\s+(?:[A-Z][a-z]+\s+){0,3}(?:[A-Z][a-z]+)?(?:,|\s+said|\s+has|\s+is)"
+                            r"|\s*\((?:[A-Z]+|[A-Z][a-z]+)\)\s+[–—-]")
 # Words that do not tell one route from another ("the Bakhty–Ayagoz line" is the Bakhty–Ayagoz railway).
 ROUTE_WORDS = {"the", "railway", "railroad", "rail", "line", "link", "section", "project", "route", "new"}
 # A word used as an adjective before these is no town: "the Kazakh coast", "the Afghan side".
-ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border(?!\s+(?:crossing|checkpoint|post|point|station))|government|authorities|officials|company|companies|economy|"
+ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border(?!\s+(?:crossing|checkpoint|post|point|station))|government|"
+                             r"authorities|officials|company|companies|economy|"
                              r"market|people|territory|leadership|delegation|language|businesses)\b")
 # Sections of an extract that hold records a source can mention, by table.
 SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}

@@ -391,7 +391,8 @@ def classify(sentence: str, chunk: Chunk) -> list[Found]:
                 rest = rest[1:]
             if not rest or rest[0].lower() in TITLES or rest[0].lower() in ("directors", "management", "staff"):
                 break  # "Chairman of the Board Nurlan Sadykov": a title, then a name
-            m = re.search(r"\s(?:the\s)?(" + re.escape(rest[0]) + r"\b.*)$", chunk.text[len(" ".join(chunk.words[:k + 2])) - 1:])
+            tail_text = chunk.text[len(" ".join(chunk.words[:k + 2])) - 1:]
+            m = re.search(r"\s(?:the\s)?(" + re.escape(rest[0]) + r"\b.*)$", tail_text)
             if m:
                 s = chunk.end - len(m[1])
                 return [Found("organisations", m[1], s, chunk.end, 0.6, {"organisation_type": "company"})]
