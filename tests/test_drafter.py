@@ -96,6 +96,195 @@ def test_quotes_are_whole_sentences():
         "The line is to start its work on the coast in 2028."]
 
 
+# --- English names by the cues of English-language news (names.py) -----------------------------
+
+def test_an_organisation_by_the_common_noun_before_or_after_it(lexicon):
+    found = draft_of("The Hungarian utility Kelvora and Tornvik, the national shipping company, signed the deal. "
+                     "The state concern Velgaz on Sunday agreed.", lexicon)
+    assert {"Kelvora", "Tornvik", "Velgaz"} <= set(names(found, "organisations"))
+    assert not {"Hungarian", "Velgaz on Sunday"} & set(names(found, "organisations"))
+
+
+def test_an_employer_after_a_job_title(lexicon):
+    found = draft_of("\"Freight will come,\" said Mara Quell, senior analyst at Brightwater Insights. "
+                     "The Chief Executive Officer of Sandgate Marine agreed.", lexicon)
+    assert "Mara Quell" in names(found, "people")
+    assert {"Brightwater Insights", "Sandgate Marine"} <= set(names(found, "organisations"))
+    assert not any("Sandgate" in n for n in names(found, "people"))
+
+
+def test_a_chairman_of_the_board_is_a_title_not_an_employer(lexicon):
+    found = draft_of("Velro Chairman of the Board Oskar Dunmere said the line was ready.", lexicon)
+    assert names(found, "people") == ["Oskar Dunmere"]
+    assert not any("Board" in n for n in names(found, "organisations"))
+
+
+def test_a_company_form_after_a_comma_is_part_of_the_name(lexicon):
+    found = draft_of("The tunnel is dug by Altair-Rovno Railway Co., Ltd. for the state.", lexicon)
+    assert names(found, "organisations") == ["Altair-Rovno Railway Co., Ltd."]
+
+
+def test_an_acronym_in_brackets_defines_the_name_and_its_later_uses(lexicon):
+    found = draft_of("The Office of Coastal Freight Control (OCFC) fined two carriers. The 400-km "
+                     "Velmor–Durask–Ostrin (VDO) pipeline will carry gas. The VDO gas pipeline is due in 2029. "
+                     "The Lantern Route for Regional Trade (LRRT) would run 40 km.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Office of Coastal Freight Control"]["aliases"] == ["OCFC"]
+    projects = {p["name"]: p for p in found["draft"]["projects"]}
+    assert projects["Velmor–Durask–Ostrin pipeline"]["aliases"] == ["VDO"]
+    assert "VDO gas pipeline" not in projects
+    assert projects["Lantern Route for Regional Trade"]["aliases"] == ["LRRT"]
+    assert {"Velmor", "Durask", "Ostrin"} <= set(names(found, "places"))
+
+
+def test_places_by_the_words_around_them(lexicon):
+    found = draft_of("A ferry left the port of Varsk for the Tolmek border crossing. The Krasnovale-based Ostra "
+                     "Freight Company paid for work at the Belvard port.", lexicon)
+    assert {"Varsk", "Tolmek", "Krasnovale", "Belvard"} <= set(names(found, "places"))
+    crossings = draft_of("The Kazakhstan-China border crossing reopened and the Jalal-Abad border crossing is "
+                         "busy.", lexicon)
+    assert names(crossings, "places") == ["Jalal-Abad"]
+    assert "Ostra Freight Company" in names(found, "organisations")
+    assert "Belvard port" in names(found, "projects")
+
+
+def test_common_words_adjectives_and_regions_are_no_towns(lexicon):
+    found = draft_of("ASTANA, March 12. The European Union met the delegation in May. \"Of the two, one is "
+                     "ready,\" she said. Cargo was stored in the Vladimir region on the Kazakh coast.", lexicon)
+    places = names(found, "places")
+    assert not {"March", "May", "Union", "Of", "Vladimir", "Kazakh"} & set(places)
+    assert "Vladimir region" in places
+
+
+def test_towns_by_the_names_the_english_press_writes(lexicon):
+    found = draft_of("Trains will link Termez with Mazar-i-Sharif and Nakhchivan.", lexicon)
+    places = {p["name"]: p for p in found["draft"]["places"]}
+    assert {"Termez", "Mazar-i-Sharif", "Nakhchivan"} <= set(places)
+    assert places["Termez"]["geonames_id"] and places["Termez"]["aliases"]  # the gazetteer's own name
+
+
+def test_people_in_any_alphabet_and_no_bylines(lexicon):
+    found = draft_of("By Staff Writer. Energy Minister Gülşen Arıkoğlu and Oil Minister Ali-Reza Tavani said "
+                     "the line would open.", lexicon)
+    assert names(found, "people") == ["Gülşen Arıkoğlu", "Ali-Reza Tavani"]
+
+
+def test_descriptions_are_no_projects(lexicon):
+    found = draft_of("A Romanian port and the Northern route compete. Tunnel works stopped at the "
+                     "Caspian-Ural Green Energy Corridor. The Soviet-era railway and a China-funded highway "
+                     "need repairs.", lexicon)
+    assert names(found, "projects") == ["Caspian-Ural Green Energy Corridor"]
+    assert not names(found, "organisations")
+    assert "Green" not in names(found, "places")
+
+
+def test_a_number_sign_does_not_end_a_sentence():
+    assert sentences("The contract went to Velro Bridge No.4 Works Group. Work starts in May.") == [
+        "The contract went to Velro Bridge No.4 Works Group.", "Work starts in May."]
+
+
+def test_a_name_stops_at_a_full_stop_pysbd_missed():
+    from infratracker.intake.names import chunks
+
+    texts = [c.text for c in chunks("Work went to Qarval Engineering Group. On the Chinese side it stopped.")]
+    assert "Qarval Engineering Group" in texts and not any("On" in t for t in texts)
+
+
+def test_a_ministry_in_the_form_of_its_records(lexicon):
+    found = draft_of("Moldova's Transport Ministry said the Foreign Ministry agreed. The Ruritanian Republic "
+                     "Ministry of Roads and Bridges approved it. The Roads Office of the Ministry of Works of "
+                     "Freedonia will build it.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Ministry of Transport of Moldova"]["aliases"] == ["Moldova's Transport Ministry"]
+    assert orgs["Ministry of Transport of Moldova"]["organisation_type"] == "ministry"
+    assert "Ministry of Foreign Affairs" in orgs
+    assert "Ministry of Roads and Bridges of the Ruritanian Republic" in orgs
+    assert "Roads Office of the Ministry of Works of Freedonia" in orgs
+
+
+def test_places_named_with_of(lexicon):
+    found = draft_of("Talks on the Legal Status of the Aral Sea went on in the Republic of Karakalpakstan.", lexicon)
+    places = names(found, "places")
+    assert "Aral Sea" in places and "Republic of Karakalpakstan" in places
+    assert not any(p.startswith("Legal") for p in places)
+
+
+def test_the_works_are_the_project_and_one_route_is_one_proposal(lexicon):
+    found = draft_of("The bank will finance the electrification of the 210-km Velmor–Durask railway section. "
+                     "Traffic on the Velmor–Durask section will double. The Ostrin port expansion starts in 2027.",
+                     lexicon)
+    projects = {p["name"]: p for p in found["draft"]["projects"]}
+    assert projects["Velmor–Durask railway section electrification"]["aliases"] == ["Velmor–Durask railway section"]
+    assert "Velmor–Durask section" not in projects
+    assert "Ostrin port expansion" in projects
+
+
+def test_datelines_are_where_the_story_was_filed(lexicon):
+    found = draft_of("ISTANBUL · Officials met. Tbilisi, October 14, 2026 – The board approved the loan for "
+                     "a road to Batumi. ALMATY, Sept 9 (Xinhua) -- A centre opens near the Port of Poti, the "
+                     "Velmor Courier newspaper said.", lexicon)
+    places = names(found, "places")
+    assert "Batumi" in places and not {"Istanbul", "Tbilisi", "Xinhua", "Port"} & set(places)
+    assert "Velmor Courier" in names(found, "organisations")
+
+
+def test_a_town_of_a_region_of_a_country(lexicon):
+    found = draft_of("The line starts from Kashgar of Velmoria of China and reaches Andijan of Uzbekistan, "
+                     "across the Dursk Range.", lexicon)
+    assert {"Kashgar", "Velmoria", "Andijan", "Dursk Range"} <= set(names(found, "places"))
+    assert not {"Velmoria of China", "China", "Uzbekistan"} & set(names(found, "places"))
+    assert {"CHN", "UZB"} <= set(ids(found, "countries"))
+
+
+def test_a_name_at_the_end_of_a_sentence(lexicon):
+    found = draft_of("The deal was signed in the presence of Iranian Oil Minister Ali-Reza Tavani.", lexicon)
+    assert names(found, "people") == ["Ali-Reza Tavani"]
+
+
+def test_names_listed_together_are_of_one_kind(lexicon):
+    found = draft_of("Trains cross at Tashkent and Velmorsk. Kelgaz and the Ostra Freight Company signed. "
+                     "At a ceremony in Samarkand, Durovic said the line was ready.", lexicon)
+    assert "Velmorsk" in names(found, "places")
+    assert "Kelgaz" in names(found, "organisations")
+    assert "Durovic" not in names(found, "places")
+
+
+def test_an_and_before_an_adjective_ends_a_name(lexicon):
+    found = draft_of("Money will come from the Development Bank of Moldova and Chinese lenders, analysts at "
+                     "Grayfield Ratings said, quoting the press service Velmorda.", lexicon)
+    orgs = {o["name"]: o for o in found["draft"]["organisations"]}
+    assert orgs["Development Bank of Moldova"]["confidence"] == 0.8
+    assert {"Grayfield Ratings", "Velmorda"} <= set(orgs)
+
+
+def test_the_organisation_before_a_lowercase_title(lexicon):
+    found = draft_of("Velmor Railway chief Ivar Dunsk declined to comment.", lexicon)
+    assert names(found, "organisations") == ["Velmor Railway"]
+    assert not names(found, "projects")
+    assert names(found, "people") == ["Ivar Dunsk"]
+
+
+def test_appositive_people_their_employers_and_later_surnames(lexicon):
+    found = draft_of("\"Volumes will double,\" said Anna Berg, the head of logistics at Velmor Ports. According "
+                     "to Ivo Dask, chairman of the Caspian Ferry Association, the fleet is old. Mr Dask added "
+                     "that VX Marine and the Ostra Freight Company had ordered ferries.", lexicon)
+    assert names(found, "people") == ["Anna Berg", "Ivo Dask"]
+    assert {"Velmor Ports", "Caspian Ferry Association", "VX Marine"} <= set(names(found, "organisations"))
+
+
+def test_english_press_names_of_countries_and_no_currency(lexicon):
+    found = draft_of("The corridor links Turkey with the UK. The loan is US$ 50 million.", lexicon)
+    assert ids(found, "countries") == ["GBR", "TUR"]
+
+
+def test_energy_links_zones_and_hubs_are_projects_and_units_are_not_names(lexicon):
+    found = draft_of("The Velmor Sea HVDC cable will carry power. The Durask Free Economic Zone grows and the "
+                     "Ostrin logistics centre opened. A 50 MW solar power plant is planned.", lexicon)
+    projects = {p["name"]: p["project_type"] for p in found["draft"]["projects"]}
+    assert projects == {"Velmor Sea HVDC cable": "power_line", "Durask Free Economic Zone": "other",
+                        "Ostrin logistics centre": "logistics_hub"}
+
+
 # --- numbers, money, lengths -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,language,value", [

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -27,9 +28,32 @@ SECTION = re.compile(r"^[Уу]част\w*\b|\bsection$")
 RU_WORD = re.compile(r"\w+(?:-\w+)*")
 CYRILLIC_NAME = re.compile(r"^[А-ЯЁ][а-яё]+(?:[- ][А-ЯЁа-яё][а-яё]+)*$")  # Russian letters only, no і, ї, ј
 
+# Latin names of towns as English writes them: capitalised words, ASCII letters.
+LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:(?:-| |-[a-z]+-)[A-Z][a-z]+)?")
+# Capitalised English words that are also towns of the gazetteer (March in England, Of in
+# Türkiye, Union in New Jersey): never a place on their own.
+COMMON_WORDS = {(w,) for w in (
+    "of", "may", "march", "union", "gulf", "asia", "europe", "africa", "america", "hope", "mobile", "reading",
+    "bath", "nice", "split", "deal", "sale", "independence", "liberty", "victoria", "opportunity", "progress",
+    "enterprise", "commerce", "industry", "energy", "transit", "express", "chance", "mission", "justice",
+    "harmony", "unity", "friendship", "concord", "temple", "university", "college", "academy", "central",
+    "north", "south", "east", "west", "middle", "orient", "pacific", "atlantic", "lincoln", "washington")} | {
+    ("white", "house"), ("red", "square")}
+MIXED_DATELINE = re.compile(r",\s+(?:[A-Z][a-z]+,\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d"
+                            r"|\s+[–—-]\s+(?:[A-Z][a-z]+\s+){0,3}(?:[A-Z][a-z]+)?(?:,|\s+said|\s+has|\s+is)"
+                            r"|\s*\((?:[A-Z]+|[A-Z][a-z]+)\)\s+[–—-]")
+# Words that do not tell one route from another ("the Bakhty–Ayagoz line" is the Bakhty–Ayagoz railway).
+ROUTE_WORDS = {"the", "railway", "railroad", "rail", "line", "link", "section", "project", "route", "new"}
+# A word used as an adjective before these is no town: "the Kazakh coast", "the Afghan side".
+ADJECTIVE_AFTER = re.compile(r"\s+(?:coast|side|border(?!\s+(?:crossing|checkpoint|post|point|station))|government|"
+                             r"authorities|officials|company|companies|economy|"
+                             r"market|people|territory|leadership|delegation|language|businesses)\b")
 # Sections of an extract that hold records a source can mention, by table.
 SECTIONS = {r.name: r.extract_key for r in registry.RESOURCES if r.extract_key and r.name != "sources"}
 
+# English short names the press uses that pycountry does not give ("Turkey" for Türkiye).
+EN_COUNTRY_NAMES = {"TUR": ["Turkey"], "GBR": ["Britain", "Great Britain", "UK", "U.K."], "USA": ["US", "U.S."],
+                    "GMB": ["The Gambia"], "CIV": ["Ivory Coast"], "CPV": ["Cape Verde"], "MMR": ["Burma"]}
 # Russian short names the press uses where pycountry's translations give the official one.
 RU_COUNTRY_NAMES = {"RUS": ["Россия", "РФ"], "USA": ["США", "Америка"], "KGZ": ["Кыргызстан"],
                     "GBR": ["Великобритания"], "KOR": ["Южная Корея"], "PRK": ["КНДР"], "CHN": ["КНР"],
@@ -205,7 +229,8 @@ def _russian_country_names() -> dict[str, set[str]]:
     return out
 
 
-def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
+def build_lexicon(layout: Layout, min_city_population: int = 15_000,
+                  min_alternate_population: int = 50_000) -> Lexicon:
     import pycountry
 
     lex = Lexicon()
@@ -218,6 +243,9 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
     for c in pycountry.countries:
         for name in {c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)}:
             lex.add(name, "countries", c.alpha_3)
+    for iso3, names in EN_COUNTRY_NAMES.items():
+        for name in names:
+            lex.add(name, "countries", iso3)
     for iso3, names in _russian_country_names().items():
         lex.ru_sources += [(name, ("countries", iso3)) for name in names]
     place_rows = _read_table(layout, "places")
@@ -235,7 +263,54 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000) -> Lexicon:
                 lex.new_places.setdefault(key, place)
                 lex.ru_sources += [(n, ("places", {**place, "name": n, "aliases": [city["name"]]}))
                                    for n in city.get("alternatenames") or () if CYRILLIC_NAME.match(n)]
+    # The names the English press writes that are not the gazetteer's own ("Termez" for Tirmiz,
+    # "Mazar-i-Sharif", "Nakhchivan" for Naxçıvan): Latin alternate names of towns of 50,000 or
+    # more, never one that is already a name, and the larger town first where two share one.
+    taken = set(lex.names) | set(lex.new_places)
+    by_size = sorted(reference.cities().items(), key=lambda kv: -int(kv[1]["population"] or 0))
+    for gid, city in by_size:
+        if int(city["population"] or 0) < min_alternate_population:
+            break
+        if gid in known_places:
+            continue
+        folded = unicodedata.normalize("NFKD", city["name"]).encode("ascii", "ignore").decode()
+        for alt in [folded, *(city.get("alternatenames") or ())]:
+            if not LATIN_NAME.fullmatch(alt) or len(alt) < 6:
+                continue
+            key = tokens(alt)
+            if key in taken or key in COMMON_WORDS or len(key) > 4:
+                continue
+            taken.add(key)
+            lex.new_places[key] = {"name": alt, "aliases": [city["name"]], "place_type": "city",
+                                   "country_id": iso3.get(city["countrycode"]), "geonames_id": int(gid)}
+            lex.longest = max(lex.longest, len(key))
     return lex
+
+
+PLACE_WORDS = {"port", "city", "town", "village", "state", "people", "university", "friends", "house", "gate"}
+
+
+def _dateline(sentence: str, start: int, end: int) -> bool:
+    """Where the story was filed, not what it is about: a town in capitals ("ISTANBUL ·", "ASTANA –")
+    or one that opens the story before its date ("Beijing, October 14, 2026 –")."""
+    word = sentence[start:end]
+    if len(word) > 3 and word.isupper():
+        return True
+    if sentence[end:end + 1] == ")" and re.search(r"(?:\d|[A-Z][a-z]{2,8}\.?)\s*\($", sentence[max(0, start - 12):start]):
+        return True  # "TASHKENT, Sept 9 (Xinhua) --": the agency's name
+    return start < 3 and bool(MIXED_DATELINE.match(sentence[end:]))
+
+
+def _of_place(chunk_text: str, name: str) -> bool:
+    """A chunk of one-word names joined by "of" names a place within a place ("Kashgar of Xinjiang
+    of China"); "Bank of China" and "Republic of Karakalpakstan" are one name each."""
+    from infratracker.intake.names import GEO_OF, INSTITUTION_FIRST, ORG_CUES, PLACE_PREFIXES, TITLES
+
+    parts = chunk_text.split(" of ")
+    return len(parts) > 1 and name in parts and all(
+        re.fullmatch(r"[^\W\d_][\w'’-]*", p)
+        and p.lower() not in set(ORG_CUES) | INSTITUTION_FIRST | GEO_OF | TITLES | PLACE_PREFIXES | PLACE_WORDS
+        for p in parts)
 
 
 def _inside(start: int, end: int, chunk: Any) -> bool:
@@ -261,11 +336,15 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
     draft: dict[str, list[dict[str, Any]]] = {k: [] for k in DRAFT_KINDS}
     seen: set[tuple[str, str]] = set()
     parents: list[str] = []  # projects named so far, for the sections named after them
+    acronyms: dict[str, str] = {}  # "(TAPI)" after a name: later uses of the acronym are that name
 
     def add_draft(kind: str, key: str, entry: dict[str, Any]) -> None:
         # One thing named twice ("газопровод «X»", "проект «X»") is one proposal: its aliases count.
         keys = {(kind, k.casefold()) for k in [key, *(entry.get("aliases") or [])]
                 if kind in ("projects", "organisations") or k == key}
+        if kind == "projects":  # "the Bukhara–Miskin section" after "the Bukhara–Miskin railway section"
+            keys |= {(kind, " ".join(t for t in tokens(k) if t not in ROUTE_WORDS))
+                     for k in [key, *(entry.get("aliases") or [])] if re.search(r"\w[-–—]\w", k)}
         if not keys & seen:
             seen.update(keys)
             draft[kind].append(entry)
@@ -290,17 +369,32 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 return False
             for c in chunks:
                 if _inside(start, end, c):
+                    if table in ("places", "countries") and _of_place(sentence[c.start:c.end], sentence[start:end]):
+                        return True  # "Kashgar of Xinjiang of China", "Andijan of Uzbekistan"
                     before = sentence[c.start:start].split()
                     if not sentence[end:c.end].strip() and names_mod.only_titles(before):
                         return True  # "President Pezeshkian", "Port Aktau"
-                    return c in routes or (table == "countries" and c in orgs)
+                    if c in routes:  # "Baku-Tbilisi-Kars railway", not the "Green" of "Green Energy Corridor"
+                        return (start == c.start or sentence[start - 1] in "-–—") and (
+                            end == c.end or sentence[end:end + 1] in ("-", "–", "—"))
+                    return table == "countries" and c in orgs
             return True
 
+        geo = [(f.start, f.end) for _c, fs in classified for f in fs
+               if f.kind in ("places", "organisations") and not f.extra.get("endpoint")]
+        hits: list[tuple[str, int, int]] = []
         for hit, _text, start, end in lexicon.find(sentence):
             table = "places" if isinstance(hit, dict) else hit[0]
+            hits.append((table, start, end))
             if not accepted(table, start, end):
                 continue
-            if table == "places" and DATELINE.match(sentence[start:]):
+            if table == "countries" and re.match(r"\$|\s*dollars?\b", sentence[end:end + 9]):
+                continue  # "US$ 100 million", "US dollars": a currency
+            if isinstance(hit, dict) and (tokens(sentence[start:end]) in COMMON_WORDS
+                                          or ADJECTIVE_AFTER.match(sentence[end:]) or any(
+                    s <= start and end <= e and e - s > end - start for s, e in geo)):
+                continue  # "March 12"; the Vladimir region is not the town of Vladimir
+            if table == "places" and (DATELINE.match(sentence[start:]) or _dateline(sentence, start, end)):
                 continue
             if isinstance(hit, dict):
                 add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})
@@ -322,6 +416,17 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     add_record(table, value, sentence)
                 else:
                     add_draft("places", value["name"], {**value, "confidence": 0.7, "quote": sentence})
+        if lang == "en":
+            classified += names_mod.coordinated(sentence, classified, hits)
+            for c, fs in list(classified):  # "Kashgar of Xinjiang of China": each part a place
+                if c is None or fs or " of " not in c.text or not any(
+                        t in ("places", "countries") and c.start <= s and e <= c.end for t, s, e in hits):
+                    continue
+                offset = c.start
+                for part in c.text.split(" of "):
+                    if _of_place(c.text, part):
+                        classified.append((None, [names_mod.Found("places", part, offset, offset + len(part), 0.5, {})]))
+                    offset += len(part) + 4
         for _chunk, fs in classified:
             for f in fs:
                 hit = lexicon.names.get(tokens(f.name))
@@ -329,11 +434,17 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     continue  # found above, with its code or gazetteer id
                 if lang == "ru" and f.kind == "places" and lexicon.is_ru_country(f.name):
                     continue
+                if f.kind == "places" and re.search(r"\w[-–—]\w", f.name) and all(
+                        (lexicon.names.get(tokens(p)) or ("",))[0] == "countries" for p in re.split(r"[-–—]", f.name)):
+                    continue  # "the Kazakhstan-China border crossing" is between two countries
                 known = lexicon.link(f.kind, f.name)
                 if known:
                     add_record(f.kind, known, sentence)
                     continue
                 name = f.name
+                if f.kind in ("projects", "organisations"):
+                    for alias in f.extra.get("aliases") or []:
+                        acronyms.setdefault(alias, f.name)
                 if f.kind == "projects" and SECTION.search(name):
                     # A section belongs to the project the story is about, the last one named,
                     # unless its name already says which.
@@ -354,6 +465,13 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
         if AGREEMENT_WORDS.search(sentence):
             add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
+    surnames = {p["name"].split()[-1] for p in draft["people"] if len(p["name"].split()) > 1}
+    draft["people"] = [p for p in draft["people"] if len(p["name"].split()) > 1 or p["name"] not in surnames]
+    for kind in ("projects", "organisations"):  # "TAPI gas pipeline" beside "the ...–India (TAPI) pipeline"
+        def later_use(entry: dict[str, Any]) -> bool:
+            first, _, rest = entry["name"].partition(" ")
+            return first in acronyms and acronyms[first] != entry["name"] and rest == rest.lower()
+        draft[kind] = [e for e in draft[kind] if not later_use(e)]
     records = {section: sorted(entries.values(), key=lambda e: e["id"]) for section, entries in found.items() if entries}
     return {**records, "draft": {k: v for k, v in draft.items() if v}}
 

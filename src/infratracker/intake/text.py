@@ -21,6 +21,8 @@ PYSBD_MAX_LINE = 20_000
 PYSBD_BUDGET = 300_000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“«(A-ZА-ЯЁ0-9])")
 MAX_TITLE = 120
+# What never ends a sentence: a number sign with or without its number, a title before a name.
+NO_END = re.compile(r"(?:\b(?:No|Nos|Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Sgt|St|Mt)\.\s?\d*)$")
 
 
 @lru_cache(maxsize=4)
@@ -52,6 +54,9 @@ def _rejoin(parts: list[str]) -> list[str]:
     out: list[str] = []
     carry = ""
     for p in parts:
+        if out and not carry and NO_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {p}"  # "China Railway No.5 | Engineering Group": pysbd took "No." for an end
+            continue
         if len(p.split()) <= 3 and re.search(r"[.:]$", p) and not re.search(r"[!?]$", p):
             carry = f"{carry} {p}".strip()
             continue
