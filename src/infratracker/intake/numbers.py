@@ -47,7 +47,9 @@ _CUR_WORD = "|".join(sorted({re.escape(w) for w, _ in CURRENCY_WORDS}, key=len, 
 _CUR_PREFIX = r"US\$|\$|€|£|¥|₽|₸|₺|" + "|".join(CURRENCY_CODES)
 
 MONEY_BEFORE = re.compile(
-    rf"(?<![\w$€£])(?P<cur>{_CUR_PREFIX})\s?(?P<num>{NUM})(?:\s?(?P<scale>{SCALE})(?!\w)|(?P<short>{SHORT_SCALE}))?",
+    rf"(?<![\w$€£])(?P<cur>{_CUR_PREFIX})\s?(?P<num>{NUM})"
+    rf"(?:\s?(?:-|–|—|to)\s?(?:{_CUR_PREFIX})?\s?(?P<num2>{NUM}))?"  # a range: "$1.1-1.2 billion"
+    rf"(?:\s?(?P<scale>{SCALE})(?!\w)|(?P<short>{SHORT_SCALE}))?",
     re.I)
 MONEY_AFTER = re.compile(
     rf"(?<![\w.,])(?P<num>{NUM})\s?(?:(?P<scale>{SCALE})\s?)?(?:(?:of\s|in\s)?(?:the\s)?)?"
@@ -56,29 +58,73 @@ MONEY_AFTER = re.compile(
 
 # Units: pattern -> (unit code of reference/codelists.yaml or a pint-readable unit, factor, kind)
 UNITS = [
-    (r"kilomet(?:er|re)s?|km|км|километр(?:а|ов|ы)?", "km", 1.0, "length"),
+    (r"(?:sq\.?|square) (?:km|kilomet(?:er|re)s)|km2|km²|кв\.? ?км|квадратн\w+ километр\w*", "km2", 1.0, "area"),
+    (r"kilomet(?:er|re)s?|km|км|километр(?:а|ов|ы)?|километров(?:ый|ая|ое|ой|ого|ую|ом|ые|ых|ым|ыми)", "km", 1.0,
+     "length"),
     (r"miles?", "km", 1.609344, "length"),
-    (r"met(?:er|re)s?|метр(?:а|ов|ы)?", "m", 1.0, "length"),
+    (r"met(?:er|re)s?|метр(?:а|ов|ы)?|метров(?:ый|ая|ое|ой|ого|ую|ом|ые|ых|ым|ыми)", "m", 1.0, "length"),
     (r"bcm|billion cubic met(?:er|re)s|млрд\.? куб(?:\.|ических)? ?м(?:етров)?\.?|млрд\.? кубометров", "m3", 1e9, "capacity"),
     (r"cubic met(?:er|re)s|m3|куб(?:\.|ических)? ?м(?:етров)?\.?|кубометр(?:а|ов)?", "m3", 1.0, "capacity"),
     (r"Mt", "t", 1e6, "capacity"),
     (r"(?:metric )?ton(?:ne)?s?|тонн[аы]?|т\.?(?=\s|$|,)", "t", 1.0, "capacity"),
-    (r"TEU|ДФЭ|twenty-foot equivalent units", "TEU", 1.0, "capacity"),
+    (r"TEUs?|ДФЭ|twenty-foot equivalent units", "TEU", 1.0, "capacity"),
     (r"passengers|пассажир(?:а|ов)?", "passenger", 1.0, "passenger_volume"),
     (r"GW|ГВт", "MW", 1000.0, "capacity"),
     (r"MW|megawatts?|МВт|мегаватт", "MW", 1.0, "capacity"),
     (r"kV|кВ", "kV", 1.0, "capacity"),
     (r"kWh|кВт·?ч|киловатт-час(?:а|ов)?", "kWh", 1.0, "capacity"),
     (r"hectares?|ha|гектар(?:а|ов)?|га", "ha", 1.0, "area"),
+    # Counted only as a rate ("32 pairs of trains per day", "6 тысяч автомобилей в сутки").
+    (r"pairs of trains|train pairs|trains|пар(?:ы)? поездов|поезд(?:а|ов)?", "trains", 1.0, "capacity"),
+    (r"vehicles|cars|trucks|lorries|автомобил(?:ей|я|и)|машин|транспортных средств", "vehicles", 1.0, "capacity"),
 ]
+RATE_ONLY = ("trains", "vehicles")  # without "a day" or "a year" these are counts, not capacities
+RATE_UNITS = ("t", "m3", "TEU", "passenger", "kWh", "trains", "vehicles")
 _UNIT_ALT = "|".join(f"(?P<u{i}>{p})" for i, (p, *_rest) in enumerate(UNITS))
 QUANTITY = re.compile(
-    rf"(?<![\w.,$€£])(?P<num>{NUM})(?:\s?(?P<scale>{SCALE}))?(?:\s|-|\u00a0)?(?:{_UNIT_ALT})(?![\w])", re.I)
-PER_YEAR = re.compile(r"^\W{0,3}(?:of \w+(?: \w+)? |[а-яё]+ )?(?:per year|a year|per annum|annually|each year|every year|"
-                      r"a day|per day|в год|ежегодно|в сутки|per month)", re.I)
-ANNUAL_BEFORE = re.compile(r"(?:annual|yearly|ежегодн\w*|годов\w*)\s+(?:\w+\s+){0,4}$", re.I)
-PER_DAY = re.compile(r"a day|per day|в сутки", re.I)
+    rf"(?<![\w.,$€£])(?P<num>{NUM})(?:\s?(?P<scale>{SCALE}))?(?:\s|-|\u00a0)?(?:{_UNIT_ALT})(?![\w²³])", re.I)
+# The period may follow the unit after what is measured: "15 million tonnes of cargo a year",
+# "10 billion cubic meters (bcm) of Turkmen gas a year", "5 млн тонн грузов в год".
+PER_YEAR = re.compile(r"^\W{0,3}(?:\([^()]{1,15}\)\s?)?(?:of (?:[\w-]+ ){1,3}|(?:[а-яё]+ ){1,2})?"
+                      r"(?:per year|a year|per annum|p\.a\.|annually|each year|every year|/year|/yr|"
+                      r"a day|per day|daily|в год|ежегодно|в сутки|ежесуточно|per month)", re.I)
+ANNUAL_BEFORE = re.compile(r"(?<!\w)(?:annual|yearly|ежегодн\w*|(?:средне)?годов\w*)[^.;:!?]{0,60}$", re.I)
+PER_DAY = re.compile(r"a day|per day|daily|в сутки|ежесуточно", re.I)
 YEAR_NEAR = re.compile(r"\b(?:by|in|until|до|к|в)\s+((?:19|20)\d{2})\b")
+# Not a quantity of the project: a speed ("160 km/h"), a distance to a place ("70 km south-east
+# of Aktau", "в 70 км от Актау", "30 km from the border"), a width ("a corridor 2 km wide").
+SPEED_AFTER = re.compile(r"^\s?(?:/\s?h\b|/\s?ч|per hour|an hour|в час|ph\b)", re.I)
+WHERE_AFTER = re.compile(r"^\s?(?:(?:to the )?(?:north|south|east|west)(?:[- ]?(?:east|west))?(?:ern|wards?)?\b|"
+                         r"away\b|outside\b|off the\b|wide\b|across\b|in width\b|"
+                         r"from (?![^.;]{0,60}\b(?:to|and)\b)|"
+                         r"от (?![^.;]{0,60}\bдо\b)|к (?:северу|югу|востоку|западу|северо|юго)|"
+                         r"(?:северо-|юго-)?(?:севернее|южнее|восточнее|западнее))", re.I)
+WIDTH_BEFORE = re.compile(r"(?:шириной|width of|wide)\s*$", re.I)
+# "from 6 million to 10 million tonnes": the first figure has the unit of the second (a change,
+# both kept); "between 1,100 and 1,200 km" or "1,100-1,200 km" is a range: the upper end is the
+# figure, the lower one is kept beside it.
+FROM_TO = re.compile(rf"(?<![\w])(?:from|с)\s+(?:about |around |около )?(?P<num>{NUM})(?:\s?(?P<scale>{SCALE}))?"
+                     r"\s+(?:to|до)\s+(?:about |around |около )?$", re.I)
+RANGE_BEFORE = re.compile(rf"(?:(?<=between )|(?<![\w.,]))(?P<num>{NUM})(?:\s?(?P<scale>{SCALE}))?\s?"
+                          r"(?:-|–|—|to|до|(?<=\d )and|(?<=\d)and)\s?$", re.I)
+# A volume stated for a whole year is a volume a year: "In 2025 the line carried 11.4 million
+# tonnes", "в прошлом году перевезено 4,5 млн т", "to reach 40 million tonnes by 2030"; not one
+# for part of a year ("in the first half of 2026", "за девять месяцев").
+WHOLE_YEAR = re.compile(r"(?<!\w)(?:(?:in|during|for|by|until|through) (?P<y>(?:19|20)\d{2})\b(?![-–/]\d)|"
+                        r"(?P<rel>last year|this year|next year|previous year|в прошлом году|в этом году|"
+                        r"в текущем году|в следующем году|по итогам прошлого года|за прошлый год)|"
+                        r"(?:в|за|к|до|по итогам) (?P<y2>(?:19|20)\d{2}) ?(?:год\w*|г\.))", re.I)
+PART_OF_YEAR = re.compile(r"(?i:\b(?:half|quarter|months?|weeks?|days|first year|since)\b)|\b(?:H[12]|Q[1-4]|January|"
+                          r"February|March|April|May|June|July|August|September|October|November|December)\b|"
+                          r"(?i:полугоди|квартал|месяц|недел|январ|феврал|март|апрел|(?<!\w)ма[йяе](?!\w)|июн|июл|"
+                          r"август|сентябр|октябр|ноябр|декабр|первый год|с начала)")
+# Handling capacity is a yearly figure ("a port with a capacity of 10 million tonnes"), unless
+# it is a store or a ship ("a storage capacity of 5 bcm", "an 800-TEU vessel").
+CAPACITY_CUE = re.compile(r"capacit|throughput|\bhandl|пропускн|мощност|перевалк|перерабат", re.I)
+CHANGE_CUE = re.compile(r"\b(?:reach|rise|grow|increase|expand|double|triple|bring|boost|raise)|"
+                        r"достиг|довест|увелич|вырас|возраст|расшир|нарастит", re.I)
+STATIC_CUE = re.compile(r"storage|store|tank|vessel|ship|barge|dwt|deadweight|warehouse|хранилищ|резервуар|"
+                        r"судн|судов|танкер|ёмкост|емкост|склад|грузоподъ[её]мн", re.I)
 
 TENOR = re.compile(r"(?:for|over|tenor of|term of|maturity of|сроком на|на срок)\s+(?P<n>\d+(?:[.,]\d+)?)\s*"
                    r"(?:-\s*)?(?:years?|года|лет|год)\b|(?P<n2>\d+(?:[.,]\d+)?)[- ](?:year|летн\w*)\s+(?:loan|кредит|заём|заем|tenor|term)",
@@ -136,10 +182,13 @@ RU_UNITS = (r"од(?:ин|на|но|ного|ной)|дв(?:а|е|ух|умя)|�
             r"пятьдесят|шестьдесят|семьдесят|восемьдесят|девяност\w*|ст(?:о|а)")
 RU_SCALES = r"сот\w*|тысяч\w*|миллион\w*|миллиард\w*"
 # A run of number words that starts with a unit word ("six million", "сорок"), never a scale
-# alone: "20 million" stays as written and is read by the money and quantity patterns.
+# alone: "20 million" stays as written and is read by the money and quantity patterns. A run
+# right before a figure counts things of that figure ("two 800-TEU vessels"): left as words,
+# or it would join the figure ("2 800").
 WORD_RUNS = {
-    "en": re.compile(rf"(?<![\w.,-])(?<!\d )(?:{EN_UNITS})(?:[\s-]+(?:and[\s-]+)?(?:{EN_UNITS}|{EN_SCALES}))*\b", re.I),
-    "ru": re.compile(rf"(?<![\w.,-])(?<!\d )(?:{RU_UNITS})(?:\s+(?:{RU_UNITS}|{RU_SCALES}))*(?!\w)", re.I),
+    "en": re.compile(rf"(?<![\w.,-])(?<!\d )(?:{EN_UNITS})(?:[\s-]+(?:and[\s-]+)?(?:{EN_UNITS}|{EN_SCALES}))*\b"
+                     r"(?![\s-]?\d)", re.I),
+    "ru": re.compile(rf"(?<![\w.,-])(?<!\d )(?:{RU_UNITS})(?:\s+(?:{RU_UNITS}|{RU_SCALES}))*(?!\w)(?![\s-]?\d)", re.I),
 }
 
 
@@ -218,13 +267,20 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
             cur = _currency(m)
             if not cur:
                 continue
-            value = parse_number(m["num"], language) * _scale(m)
+            low = None
+            if m.groupdict().get("num2"):
+                low = parse_number(m["num"], language) * _scale(m)
+                value = parse_number(m["num2"], language) * _scale(m)
+            else:
+                value = parse_number(m["num"], language) * _scale(m)
             if value < 1000 and _scale(m) == 1.0 and pattern is MONEY_AFTER and not m.groupdict().get("word"):
                 continue  # "5 USD" is not news about infrastructure; "50 $" neither
             taken.append(range(m.start(), m.end()))
             kind = _finance_kind(text, m.start())
             entry: dict[str, Any] = {"kind": kind, "amount": _round(value), "currency": cur,
                                      "text": m.group(0).strip()}
+            if low is not None:
+                entry["range"] = [_round(low), _round(value)]
             if kind in ("loan", "credit_line"):
                 for key, pat in (("tenor_years", TENOR), ("grace_years", GRACE), ("interest_rate_pct", RATE)):
                     t = pat.search(text)
@@ -234,39 +290,110 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
     return found
 
 
-def quantities(sentence: str, language: str = "en") -> list[dict[str, Any]]:
-    """Lengths, capacities, volumes and power with a unit of reference/codelists.yaml where one fits."""
+def _year_context(text: str, published: Any) -> int | None:
+    """The whole year a sentence speaks of, if it speaks of one and of no part of a year."""
+    if PART_OF_YEAR.search(text):
+        return None
+    m = WHOLE_YEAR.search(text)
+    if not m:
+        return None
+    if m["y"] or m["y2"]:
+        return int(m["y"] or m["y2"])
+    base = getattr(published, "year", None)
+    if base is None:
+        return 0  # a year, but which one needs the publication date
+    rel = m["rel"].lower()
+    return base - 1 if ("last" in rel or "прошл" in rel or "previous" in rel) else base + 1 if (
+        "next" in rel or "следующ" in rel) else base
+
+
+def quantities(sentence: str, language: str = "en", published: Any = None,
+               context: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Lengths, capacities, volumes and power with a unit of reference/codelists.yaml where one fits.
+
+    A volume becomes a rate ("t/a", "trains/d") when the sentence says so: "a year" after it or
+    after what it measures, "annual" before it, another figure of the same list that has one
+    ("5.5 million tons of freight and 500,000 passengers annually"), a handling capacity, or a
+    whole year it was carried in or is to be reached by. `context` maps a unit to the rate the
+    previous sentence gave it ("handles 6 million tonnes a year. It will reach 10 million tonnes.")."""
     if len(sentence) > MAX_SENTENCE:
         return []
     text = digits(sentence, language)
-    out = []
+    year_ctx = _year_context(text, published)
+    capacity_ctx = bool(CAPACITY_CUE.search(text)) and not STATIC_CUE.search(text) and not PART_OF_YEAR.search(text)
+    out: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
     for m in QUANTITY.finditer(text):
         i = next(int(k[1:]) for k, v in m.groupdict().items() if k.startswith("u") and v)
         _pattern, unit, factor, kind = UNITS[i]
         if unit == "m" and not m["scale"] and re.fullmatch(r"m", m[f"u{i}"], re.I):
             continue  # a bare "m" after a number is as often "million" as "metre"
+        after = text[m.end():m.end() + 80]
+        before = text[max(0, m.start() - 60):m.start()]
+        if unit in ("km", "m") and (SPEED_AFTER.match(after) or WHERE_AFTER.match(after)
+                                     or WIDTH_BEFORE.search(before) or re.search(r"(?<!\w)в\s$", before)
+                                     and re.match(r"^\s?от\b", after)):
+            continue
         value = parse_number(m["num"], language) * _scale(m) * factor
-        after = text[m.end():m.end() + 40]
-        rate = PER_YEAR.search(after) or (ANNUAL_BEFORE.search(text[max(0, m.start() - 60):m.start()])
-                                          and unit in ("t", "m3", "TEU", "passenger", "kWh"))
-        if rate and unit in ("t", "m3", "TEU", "passenger", "kWh", "train"):
-            per_day = isinstance(rate, re.Match) and PER_DAY.match(rate.group(0).strip(" ,"))
-            unit = f"{unit}/{'d' if per_day else 'a'}"
-            kind = "capacity" if re.search(r"capacit|мощност|пропускн|up to|до ", text, re.I) else "freight_volume"
-        elif unit in ("t", "TEU", "passenger") and kind == "capacity":
-            kind = "freight_volume" if unit != "passenger" else "passenger_volume"
-        year = YEAR_NEAR.search(text[m.end():m.end() + 60])
+        rate = PER_YEAR.search(after) or (ANNUAL_BEFORE.search(before) and unit in RATE_UNITS)
         entry: dict[str, Any] = {"kind": kind, "value": _round(value), "unit": unit, "text": m.group(0).strip()}
+        # "a 50,000-tonne terminal", "two 800-TEU vessels": a size, never a flow
+        attributive = "-" in text[m.start():m.end()].split(m["num"], 1)[-1][:3]
+        if attributive:
+            entry["attributive"] = True
+        if rate and unit in RATE_UNITS:
+            per_day = isinstance(rate, re.Match) and PER_DAY.search(rate.group(0))
+            entry["unit"] = f"{unit}/{'d' if per_day else 'a'}"
+            entry["kind"] = "capacity" if re.search(r"capacit|мощност|пропускн|up to|до ", text, re.I) else "freight_volume"
+        elif unit in ("t", "TEU", "passenger") and kind == "capacity":
+            entry["kind"] = "freight_volume" if unit != "passenger" else "passenger_volume"
+        year = YEAR_NEAR.search(text[m.end():m.end() + 60])
         if year:
             entry["target_year"] = int(year[1])
+        # "from 6 million to 10 million tonnes": the first figure, in the same unit
+        ft = FROM_TO.search(before)
+        rg = None if ft else RANGE_BEFORE.search(before)
+        if ft:
+            first = parse_number(ft["num"], language) * (_scale(ft) if ft["scale"] else _scale(m)) * factor
+            out.append({**entry, "value": _round(first), "text": text[m.start() - len(ft.group(0)):m.end()].strip()})
+            spans.append((m.start() - len(ft.group(0)), m.start()))
+        elif rg and (re.search(r"(?:between|от)\s+$", before[:rg.start()]) or not rg.group(0).rstrip().endswith("and")
+                     and not re.search(r"(?<!\w)(?:from|с)\s+$", before[:rg.start()])):
+            low = parse_number(rg["num"], language) * (_scale(rg) if rg["scale"] else _scale(m)) * factor
+            if low < value:
+                entry["range"] = [_round(low), entry["value"]]
         out.append(entry)
+        spans.append((m.start(), m.end()))
+    for k, e in enumerate(out):
+        base_unit = e["unit"]
+        if "/" in base_unit or base_unit not in RATE_UNITS or e.pop("attributive", False):
+            continue
+        # a later figure of the same list that has a rate: "X t of freight and Y passengers a year"
+        nxt = next((j for j in range(k + 1, len(out)) if spans[j][0] >= spans[k][1]), None)
+        if nxt is not None and "/" in out[nxt]["unit"]:
+            between = text[spans[k][1]:spans[nxt][0]]
+            if len(between) <= 60 and re.search(r"\band\b|,|(?<!\w)и(?!\w)|\bto\b|(?<!\w)до(?!\w)", between) \
+                    and not re.search(r"[.;:]", between):
+                e["unit"] = f"{base_unit}/{out[nxt]['unit'].split('/')[1]}"
+                continue
+        if base_unit in ("t", "m3", "TEU", "passenger", "kWh"):
+            if year_ctx is not None:
+                e["unit"] = f"{base_unit}/a"
+                e["kind"] = "freight_volume"
+                if year_ctx:
+                    e.setdefault("target_year", year_ctx)
+            elif capacity_ctx or (context and base_unit in context and CHANGE_CUE.search(text)):
+                e["unit"] = f"{base_unit}/a" if capacity_ctx else context[base_unit]
+                e["kind"] = "capacity"
     # "from 15 million tons a year to 25 million tons": the rate is said once for both
     rates = {e["unit"].split("/")[0]: e["unit"] for e in out if "/" in e["unit"]}
     for e in out:
         if e["unit"] in rates:
             e["unit"] = rates[e["unit"]]
             e["kind"] = "capacity" if any(x["kind"] == "capacity" for x in out if x["unit"] == e["unit"]) else e["kind"]
-    return out
+    for e in out:
+        e.pop("attributive", None)
+    return [e for e in out if e["unit"] not in RATE_ONLY]
 
 
 __all__ = ["digits", "money", "parse_number", "quantities"]
