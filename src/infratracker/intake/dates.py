@@ -81,6 +81,16 @@ def _month_no_year(month: int, base: dt.date, last: bool = False) -> str:
     return _ym(year, month)
 
 
+def _part(part: str, y: int) -> str:
+    """'early 2027' -> 2027-01/2027-04, 'late 2027' -> 2027-10/2027-12, 'mid-2027' -> 2027-06."""
+    return {"early": f"{y}-01/{y}-04", "late": f"{y}-10/{y}-12", "mid": f"{y}-06"}[part.lower()]
+
+
+def _season(season: str, y: int) -> str:
+    start = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9}[season.lower()]
+    return f"{y}-{start:02d}/{y}-{start + 2:02d}"
+
+
 def _day(y: int, m: int, d: int) -> str | None:
     try:
         return dt.date(y, m, d).isoformat()
@@ -107,8 +117,13 @@ EN_RULES: list[Rule] = [
     (re.compile(rf"\b(?:by |in |until )?(?:the )?(?:beginning|start) of (?:{YEAR}|{REL_YEAR_EN})", re.I),
      lambda m, b: _ym(_year_of(m, b), 1)),
     (re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{YEAR})\b", re.I),
-     lambda m, b: {"early": f"{m['year']}-01/{m['year']}-04", "late": f"{m['year']}-10/{m['year']}-12",
-                   "mid": f"{m['year']}-06"}[m["part"].lower()]),
+     lambda m, b: _part(m["part"], int(m["year"]))),
+    (re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{REL_YEAR_EN})\b", re.I),
+     lambda m, b: _part(m["part"], _year_of(m, b))),
+    (re.compile(rf"\b(?:in |by |until |from |since )?(?:the )?(?P<season>spring|summer|autumn|fall)(?: of)? "
+                rf"(?:{YEAR}|{REL_YEAR_EN})\b", re.I),
+     lambda m, b: _season(m["season"], _year_of(m, b))),
+    (re.compile(rf"\b(?P<h>H[12]|[12]H) {YEAR}\b"), lambda m, b: _half(int(m["h"].strip("H")), int(m["year"]))),
     (re.compile(rf"\b(?:on )?(?P<day>\d{{1,2}})(?:st|nd|rd|th)? {EN_MONTH}(?:,? {YEAR})?\b", re.I),
      lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
     (re.compile(rf"\b(?:on )?{EN_MONTH} (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? {YEAR})?(?!\d)", re.I),
@@ -124,7 +139,8 @@ EN_RULES: list[Rule] = [
     (re.compile(rf"\b(?:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
      lambda m, b: m["year"]),
     (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
-    (re.compile(r"\b(?:on |last |this )?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"),
+    (re.compile(r"\b(?<!every )(?<!each )(?:on |last |this )?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                r"Sunday)\b(?!s)"),
      lambda m, b: _weekday(EN_WEEKDAYS.index(m["wd"].lower()), b)),
 ]
 
@@ -136,6 +152,12 @@ RU_RULES: list[Rule] = [
      lambda m, b: _quarter(_ord_ru(m["ord"]), _year_of(m, b))),
     (re.compile(rf"(?:до|к)\s+конц[ауе]\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}|(?P<this>года))", re.I),
      lambda m, b: _ym(_year_of(m, b), 12)),
+    (re.compile(rf"(?<!\w)(?:в|с|до|к)\s+(?P<part>начал[ауе]|середин[аеуы]|конц[ауе])\s+(?:{YEAR}{RU_YEAR_TAIL}|"
+                rf"{REL_YEAR_RU}|(?P<this>года))", re.I),
+     lambda m, b: _part({"нач": "early", "сер": "mid", "кон": "late"}[m["part"][:3].lower()], _year_of(m, b))),
+    (re.compile(rf"(?<!\w)(?P<season>весн\w*|лет\w*|осен\w*)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+     lambda m, b: _season({"вес": "spring", "лет": "summer", "осе": "autumn"}[m["season"][:3].lower()],
+                          _year_of(m, b))),
     (re.compile(rf"(?<!\w)(?P<day>\d{{1,2}})\s+{RU_MONTH}(?:\s+{YEAR}{RU_YEAR_TAIL})?(?!\w)", re.I),
      lambda m, b: _day(int(m["year"] or b.year), _month_ru(m["mon"]), int(m["day"]))),
     (re.compile(rf"(?<!\w){RU_MONTH}\s+{YEAR}{RU_YEAR_TAIL}", re.I),
@@ -144,20 +166,45 @@ RU_RULES: list[Rule] = [
      lambda m, b: _ym(_year_of(m, b), _month_ru(m["mon"]))),
     (re.compile(rf"(?<!\w)(?:в|с|до|к|после|прошлом)\s+{RU_MONTH}(?!\w)(?!\s+\d)", re.I),
      lambda m, b: _month_no_year(_month_ru(m["mon"]), b, last=m.group(0).lower().startswith("прошл"))),
+    (re.compile(r"(?<!\w)с\s+(?P<y1>(?:19|20)\d{2})\s+(?:года\s+|г\.\s+)?по\s+(?P<y2>(?:19|20)\d{2})\s+(?:год\w*|г\.)", re.I),
+     lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[–-]\s?(?P<y2>(?:19|20)\d{2})\s+(?:годах|годы|гг\.?)"),
      lambda m, b: f"{m['y1']}/{m['y2']}"),
-    (re.compile(rf"(?<!\w)(?:в|к|до|с|после|ранее|позднее|от)\s+{YEAR}\s+(?:год(?:у|а)?|г\.)", re.I),
+    (re.compile(rf"(?<!\w)(?:в|к|до|с|по|после|ранее|позднее|от)\s+{YEAR}\s+(?:год(?:у|а)?|г\.)", re.I),
      lambda m, b: m["year"]),
     (re.compile(r"(?<!\w)(?P<rel>в прошлом году|в этом году|в следующем году|в текущем году)(?!\w)", re.I),
      lambda m, b: str(b.year - 1 if "прошл" in m["rel"].lower() else b.year + 1 if "следующ" in m["rel"].lower() else b.year)),
-    (re.compile(r"(?<!\w)во?\s+(?P<wd>понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)", re.I),
+    (re.compile(r"(?<!\w)(?<!кажд\w\w )во?\s+(?P<wd>понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)",
+                re.I),
      lambda m, b: _weekday(next(i for i, s in enumerate(RU_WEEKDAYS) if m["wd"].lower().startswith(s)), b)),
 ]
 
 
+# A wire story's dateline: "BAKU, Azerbaijan, March 12.", "MOSCOW. Aug 21 (Interfax) -",
+# "МОСКВА, 15 июля — РИА Новости."; a byline: "By Farid Guliyev · 10 September 2026",
+# "18 June 2026, 14:25 Aigerim Tokayeva". They repeat the day of publication, no event's date.
+DATELINE_BEFORE = re.compile(r"^[A-ZА-ЯЁ][\w.'’ -]{0,40}(?:,\s*[A-ZА-ЯЁ][\w.'’ -]{0,30})?[,.]\s*$")
+AGENCY_AFTER = re.compile(r"^[.,]?\s*(?:$|/[^/]{1,30}/|\([^()]{1,30}\)|[—–-]\s*[A-ZА-ЯЁ][\w-]*(?: [A-ZА-ЯЁ][\w-]*){0,2}\s*(?:\.|$))")
+BYLINE_WORDS = re.compile(r"[^\W\d_]+")
+BYLINE_LOWER = {"by", "updated", "published", "posted", "am", "pm", "gmt", "utc", "автор", "обновлено", "опубликовано"}
+
+
+def _stamp(sentence: str, start: int, end: int, value: str, published: dt.date | None) -> bool:
+    """True for a dateline's or byline's date: the day of publication (or the day before), in a
+    sentence that is only that stamp, or after a town in a wire story's opening before its agency."""
+    if published is None or value not in (published.isoformat(), (published - dt.timedelta(days=1)).isoformat()):
+        return False
+    words = BYLINE_WORDS.findall(sentence[:start] + " " + sentence[end:])
+    if len(words) <= 6 and all(w[:1].isupper() or w.lower() in BYLINE_LOWER for w in words) and (
+            not sentence[:start].strip() or re.search(r"[,.·|:—–-]\s*$", sentence[:start])):
+        return True
+    return bool(DATELINE_BEFORE.match(sentence[:start]) and AGENCY_AFTER.match(sentence[end:end + 40]))
+
+
 def find_dates(sentence: str, published: dt.date | None, language: str = "en") -> list[dict[str, Any]]:
     """Dates in a sentence, earliest rule first: "12 March 2026" is one date, not also "March 2026".
-    Without a publication date, relative dates ("last December") are left out."""
+    Without a publication date, relative dates ("last December") are left out; the date of a
+    dateline or byline that only repeats the day of publication is left out too."""
     base = published
     out: list[dict[str, Any]] = []
     taken: list[range] = []
@@ -175,6 +222,8 @@ def find_dates(sentence: str, published: dt.date | None, language: str = "en") -
                 continue
             if value:
                 taken.append(range(m.start(), m.end()))
+                if _stamp(sentence, m.start(), m.end(), value, published):
+                    continue
                 out.append({"text": m.group(0).strip(), "date": value, "at": m.start()})
     out.sort(key=lambda d: d.pop("at"))
     return out
