@@ -36,6 +36,22 @@ RU_COUNTRY_NAMES = {"RUS": ["Россия", "РФ"], "USA": ["США", "Амер
                     "TUR": ["Турция"], "IRN": ["Иран"], "MDA": ["Молдавия", "Молдова"],
                     "BLR": ["Белоруссия", "Беларусь"], "ARE": ["ОАЭ"]}
 
+# A press release's closing section on its issuer ("About AIIB", "Notes to editors", "О банке",
+# "Справка"): its figures and dates are the issuer's, not the project's. So is a sentence on the
+# issuer's own record ("To date, the Bank has invested more than €10.1 billion in 313 projects",
+# "Georgia became a founding member of AIIB in 2015").
+ABOUT_HEADING = re.compile(r"^(?:About (?:the )?[A-Z][\w&.’' -]{1,60}|Notes? (?:to|for) editors|О (?:банке|компании|фонде)\b"
+                           r"[^.]{0,40}|Справка[^.]{0,40}|Справочно[^.]{0,40})[:.]?$")
+INSTITUTION_RECORD = re.compile(r"\b(?:since (?:its|the bank's|the fund's) (?:inception|establishment|founding)|"
+                                r"(?:is|became|was) a founding (?:member|shareholder)|(?:invested|financed|committed|provided)"
+                                r"[^;]{0,60}\b(?:in|across|for) (?:more than |over |some |about )?\d[\d,]* (?:projects|"
+                                r"operations|countries))|(?<!\w)(?:с момента (?:основания|создания|начала деятельности)|"
+                                r"(?:является|стал\w*) (?:одним из )?(?:учредител|основател)|"
+                                r"(?:инвестировал|профинансировал|вложил)\w*[^;]{0,60}\bв \d[\d ]* проект)", re.I)
+# A heading inside the body (a repeated headline or a subheading): short, with no closing
+# punctuation and no "label: value" colon; its dates are stated again in the body.
+HEADING = re.compile(r"^(?=[^\n:]{1,90}$)(?!.*[.!?…;»”\"')]\s*$)(?:\S+\s+){0,11}\S+$")
+
 AGREEMENT_WORDS = re.compile(r"\b(memorandum|agreement|accord|treaty|protocol|roadmap|signed|signing)\b|"
                              r"(?<!\w)(меморандум|соглашени|договор|подписал|подписан)", re.I)
 
@@ -275,6 +291,8 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
         if len(entry["evidence"]) < 2 and all(e["quote"] != sentence for e in entry["evidence"]):
             entry["evidence"].append({"quote": sentence})
 
+    boilerplate = False  # after an "About <issuer>" heading
+    rates: dict[str, str] = {}  # the rates the previous sentence gave its units ("t" -> "t/a")
     for sentence in sentences(body, lang):
         chunks = names_mod.chunks(sentence)
         classified = [(c, names_mod.classify(sentence, c)) for c in chunks]
@@ -346,12 +364,20 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 entry = {"name": name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
                          "confidence": f.confidence, "quote": sentence}
                 add_draft(f.kind, name, entry)
-        for d in find_dates(sentence, published, lang):
-            add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
-        for a in money(sentence, lang):
-            add_draft("finance", f"{a['amount']} {a['currency']} {sentence}", {**a, "confidence": 0.8, "quote": sentence})
-        for q in quantities(sentence, lang):
-            add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
+        # Figures and dates: not in an issuer's boilerplate ("About AIIB" and what follows, "To date,
+        # the Bank has invested..."), and no dates from a heading that repeats the body.
+        boilerplate = boilerplate or bool(ABOUT_HEADING.match(sentence))
+        if not (boilerplate or INSTITUTION_RECORD.search(sentence)):
+            if not HEADING.match(sentence):
+                for d in find_dates(sentence, published, lang):
+                    add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
+            for a in money(sentence, lang):
+                add_draft("finance", f"{a['amount']} {a['currency']} {sentence}",
+                          {**a, "confidence": 0.8, "quote": sentence})
+            qs = quantities(sentence, lang, published, rates)
+            rates = {q["unit"].split("/")[0]: q["unit"] for q in qs if "/" in q["unit"]}
+            for q in qs:
+                add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
         if AGREEMENT_WORDS.search(sentence):
             add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
     records = {section: sorted(entries.values(), key=lambda e: e["id"]) for section, entries in found.items() if entries}
