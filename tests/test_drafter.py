@@ -325,3 +325,175 @@ def test_pysbd_reads_only_an_articles_worth_of_a_huge_capture(monkeypatch):
     out = sentences(body, "en")
     assert sum(map(len, calls)) <= 1_000
     assert out[0] == "Mr. Smith went to Washington." and len(out) == 200
+
+
+# --- quantities, dates and amounts as the press states them (numbers.py, dates.py) -----------------
+
+def _q(sentence, language="en", published=PUBLISHED):
+    return [(q["value"], q["unit"]) for q in quantities(sentence, language, published)]
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    # the period written apart from the number, after what is measured
+    ("The port will handle 8 million tonnes of grain a year.", "en", [(8e6, "t/a")]),
+    ("The terminal has a capacity of 3 mln tonnes per annum.", "en", [(3e6, "t/a")]),
+    ("It will ship up to 7 billion cubic meters (bcm) of Russian gas a year.", "en", [(7e9, "m3/a")]),
+    ("Терминал будет переваливать до 4 млн тонн угля в год.", "ru", [(4e6, "t/a")]),
+    ("Газопровод пропускной способностью 12 млрд куб. м в год.", "ru", [(12e9, "m3/a")]),
+    # "annual" before it, with words and a dash between
+    ("The yard's annual throughput will grow from 80,000 to 150,000 TEU.", "en", [(80000, "TEU/a"), (150000, "TEU/a")]),
+    ("Среднегодовая выработка станции — около 2,1 млрд кВт·ч.", "ru", [(2.1e9, "kWh/a")]),
+    # one period for a list of figures
+    ("The line will carry 3 million tons of cargo and 200,000 passengers annually.", "en",
+     [(3e6, "t/a"), (200000, "passenger/a")]),
+    # a volume carried in a whole year, or to be reached by one, is a yearly volume
+    ("In 2024, the ferry line carried 2.3 million tonnes of cargo.", "en", [(2.3e6, "t/a")]),
+    ("The route handled 1.1 million tonnes last year.", "en", [(1.1e6, "t/a")]),
+    ("Грузооборот коридора должен достичь 20 млн тонн к 2030 году.", "ru", [(20e6, "t/a")]),
+    ("В прошлом году по маршруту перевезли 3,4 млн т грузов.", "ru", [(3.4e6, "t/a")]),
+    # ...but not one for part of a year, nor a store or a ship
+    ("In the first nine months of 2026 the port handled 3 million tonnes.", "en", [(3e6, "t")]),
+    ("В первом полугодии 2026 года перевезено 2,2 млн т.", "ru", [(2.2e6, "t")]),
+    ("An underground storage capacity of 4 bcm.", "en", [(4e9, "m3")]),
+    ("The company bought three 1,200-TEU vessels in 2025.", "en", [(1200, "TEU")]),
+    # trains and vehicles are a capacity only per day
+    ("Throughput will rise to 24 pairs of trains per day.", "en", [(24, "trains/d")]),
+    ("The bridge can take 15,000 vehicles a day.", "en", [(15000, "vehicles/d")]),
+    ("Трасса рассчитана на восемь тысяч автомобилей в сутки.", "ru", [(8000, "vehicles/d")]),
+    ("The first 12 trains and 300 trucks crossed the border.", "en", []),
+    # lengths, areas and power
+    ("A 95-километровая ветка.", "ru", [(95, "km")]),
+    ("строительство 120-километровой дороги", "ru", [(120, "km")]),
+    ("The free zone covers 4.5 sq km next to 200 hectares of farmland.", "en", [(4.5, "km2"), (200, "ha")]),
+    ("A 2.4 GW plant and a 220 kV line.", "en", [(2400, "MW"), (220, "kV")]),
+    # from one figure to another: both, in the second one's unit
+    ("Capacity will be raised from 4 million to 9 million tonnes a year.", "en", [(4e6, "t/a"), (9e6, "t/a")]),
+    ("Мощность вырастет с 3 до 5 млн тонн в год.", "ru", [(3e6, "t/a"), (5e6, "t/a")]),
+])
+def test_quantities_per_period_and_units(sentence, language, expected):
+    assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Trains will run at up to 160 km/h.", "en"),
+    ("Поезда пойдут со скоростью 120 км/ч.", "ru"),
+    ("The depot lies 45 km north-west of the capital.", "en"),
+    ("The station is 12 km from the border.", "en"),
+    ("Станция расположена в 30 км от границы.", "ru"),
+    ("Терминал построят в 15 км к югу от города.", "ru"),
+    ("The survey covers a strip 3 kilometres wide.", "en"),
+    ("Traffic grew 12% and 40 percent of it was transit.", "en"),
+    ("The 58-year-old minister signed Article 5 in 2026 for $40 million.", "en"),
+])
+def test_no_false_quantities(sentence, language):
+    assert _q(sentence, language) == []
+
+
+def test_a_route_length_from_one_place_to_another_is_kept():
+    assert _q("The road runs 410 km from Osh to Irkeshtam.") == [(410, "km")]
+
+
+def test_length_ranges_take_the_upper_end_and_keep_the_range():
+    for sentence in ("The line will be 1,300-1,450 km long.", "a cable between 1,300 and 1,450 km long",
+                     "Протяжённость трассы составит 1 300–1 450 км."):
+        [q] = quantities(sentence, "ru" if "трасс" in sentence else "en")
+        assert (q["value"], q["unit"], q["range"]) == (1450, "km", [1300, 1450])
+
+
+def test_number_words_before_a_figure_count_the_figures_things():
+    assert _q("The line ordered three 600-TEU feeder ships.") == [(600, "TEU")]
+    assert _q("Построят сорок мостов и 2 тоннеля длиной 3 км.", "ru") == [(3, "km")]
+
+
+def test_a_rate_carries_to_the_next_sentence_that_changes_the_figure(lexicon):
+    found = draft_of("The terminal handles 5 million tonnes a year. After the upgrade it will reach 8 million "
+                     "tonnes. A 40,000-tonne silo was also built.", lexicon)
+    assert [(q["value"], q["unit"]) for q in found["draft"]["quantities"]] == [
+        (5e6, "t/a"), (8e6, "t/a"), (40000, "t")]
+
+
+@pytest.mark.parametrize("sentence,language,amount,low", [
+    ("The bridge will cost $1.1-1.3 billion.", "en", 1.3e9, 1.1e9),
+    ("The budget is EUR 200-250 million.", "en", 250e6, 200e6),
+])
+def test_money_ranges_take_the_upper_end(sentence, language, amount, low):
+    [a] = money(sentence, language)
+    assert (a["amount"], a["range"][0]) == (amount, low)
+
+
+@pytest.mark.parametrize("sentence,language,amount,currency", [
+    ("Стоимость оценивается в 1,1–1,3 млрд долларов.", "ru", 1.3e9, "USD"),
+    ("The bank will lend up to $450 million.", "en", 450e6, "USD"),
+    ("Банк выделит до 75 млн евро.", "ru", 75e6, "EUR"),
+    ("The contract is worth $12.75 million.", "en", 12.75e6, "USD"),
+])
+def test_money_keeps_precision_and_up_to(sentence, language, amount, currency):
+    assert [(a["amount"], a["currency"]) for a in money(sentence, language)] == [(amount, currency)]
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("Construction will begin early next year.", "en", "2027-01/2027-04"),
+    ("The tender is due in the first half of next year.", "en", "2027-01/2027-06"),
+    ("Testing is planned for the spring of 2027.", "en", "2027-03/2027-05"),
+    ("Deliveries start in H2 2027.", "en", "2027-07/2027-12"),
+    ("Работы начнутся в начале 2027 года.", "ru", "2027-01/2027-04"),
+    ("Линию запустят в конце 2028 года.", "ru", "2028-10/2028-12"),
+    ("Объект сдадут в середине следующего года.", "ru", "2027-06"),
+    ("Ветку достроили в конце прошлого года.", "ru", "2025-10/2025-12"),
+    ("Стройка пойдет весной 2027 года.", "ru", "2027-03/2027-05"),
+    ("Программа рассчитана с 2026 по 2030 год.", "ru", "2026/2030"),
+    ("Соглашение подписали в прошлом году.", "ru", "2025"),
+    ("Дорогу откроют к 2030 году.", "ru", "2030"),
+    ("It will open by the end of 2028.", "en", "2028-12"),
+])
+def test_partial_and_relative_dates(sentence, language, value):
+    assert value in [d["date"] for d in find_dates(sentence, PUBLISHED, language)]
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("ALMATY, Kazakhstan, April 2.", "en"),
+    ("TASHKENT. April 2 (Reuters) - The ministry said the line was approved.", "en"),
+    ("БИШКЕК, 2 апреля — Sputnik.", "ru"),
+    ("ДУШАНБЕ, 2 апреля. /ТАСС/. Министерство сообщило о начале работ.", "ru"),
+    ("By Anna Petrova · 2 April 2026", "en"),
+    ("2 April 2026, 09:40 Dana Serikova", "en"),
+    ("Updated: April 2, 2026", "en"),
+    ("A ferry leaves every Monday and on Fridays.", "en"),
+    ("Паром ходит каждый вторник.", "ru"),
+    ("The plan is part of Saudi Vision 2030 and the 2030 Agenda.", "en"),
+    ("The 62-year-old engineer, aged 62, keeps the line open 24/7.", "en"),
+])
+def test_no_false_dates(sentence, language):
+    assert find_dates(sentence, PUBLISHED, language) == []
+
+
+def test_a_press_release_dateline_that_starts_the_story_is_a_date():
+    assert [d["date"] for d in find_dates("Manila, April 2, 2026 – The Board approved a loan.", PUBLISHED)] == [
+        "2026-04-02"]
+    assert [d["date"] for d in find_dates("The deal was signed on 2 April 2026.", PUBLISHED)] == ["2026-04-02"]
+
+
+def test_no_figures_or_dates_from_an_issuers_boilerplate_or_a_heading(lexicon):
+    body = ("Projects to watch in 2027\n\n"
+            "The bank will lend $200 million for the 95-km road, due in 2028. "
+            "Uzbekistan became a founding member of the bank in 1992. "
+            "To date, the bank has invested more than $5 billion in 120 projects in the country.\n\n"
+            "About the Eurasian Fund\n"
+            "The fund began operations in 2009 and has committed $9 billion.")
+    draft = draft_of(body, lexicon)["draft"]
+    assert [d["date"] for d in draft["dates"]] == ["2028"]
+    assert [f["amount"] for f in draft["finance"]] == [200e6]
+    assert [q["value"] for q in draft["quantities"]] == [95]
+    ru = draft_of("Банк выделит 50 млн долларов на дорогу в 2027 году. С момента основания банк "
+                  "инвестировал 4 млрд долларов в 90 проектов.", lexicon, "ru")["draft"]
+    assert [f["amount"] for f in ru["finance"]] == [50e6]
+
+
+def test_quantity_and_date_rules_are_linear_on_long_input():
+    import time
+
+    sentence = ("from 1 to 2 " * 150 + "annual " + "capacity 5 " * 100 + "1,000-" * 100 + " km wide")[:1990]
+    start = time.perf_counter()
+    quantities(sentence, "en", PUBLISHED)
+    find_dates(sentence + " every " * 100, PUBLISHED)
+    assert time.perf_counter() - start < 1
