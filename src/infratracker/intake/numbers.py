@@ -99,7 +99,13 @@ WHERE_AFTER = re.compile(r"^\s?(?:(?:to the )?(?:north|south|east|west)(?:[- ]?(
                          r"from (?![^.;]{0,60}\b(?:to|and)\b)|"
                          r"от (?![^.;]{0,60}\bдо\b)|к (?:северу|югу|востоку|западу|северо|юго)|"
                          r"(?:северо-|юго-)?(?:севернее|южнее|восточнее|западнее))", re.I)
-WIDTH_BEFORE = re.compile(r"(?:шириной|width of|wide)\s*$", re.I)
+WIDTH_BEFORE = re.compile(r"(?:шириной|width of|wide|radius of|радиусе|радиусом)\s*$", re.I)
+# "located some 70 km", "расположен в 30 км": where a thing is, unless its length follows ("long")
+LOCATED_BEFORE = re.compile(r"(?:located|situated|lies|lying|sits|расположен\w*|находится|находящ\w+)\s+(?:\w+\s+){0,2}$",
+                            re.I)
+# Tonnes of carbon dioxide are an effect of a project, not its capacity.
+EMISSIONS_AFTER = re.compile(r"^\s?(?:of\s)?(?:CO2|CO₂|carbon dioxide|CO2e|углекисл\w+|CO2-экв)", re.I)
+EMISSIONS_BEFORE = re.compile(r"(?:CO2|CO₂|emission|greenhouse|выброс\w*|парников\w*)[^.]{0,40}$", re.I)
 # "from 6 million to 10 million tonnes": the first figure has the unit of the second (a change,
 # both kept); "between 1,100 and 1,200 km" or "1,100-1,200 km" is a range: the upper end is the
 # figure, the lower one is kept beside it.
@@ -334,6 +340,10 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
                                      or WIDTH_BEFORE.search(before) or re.search(r"(?<!\w)в\s$", before)
                                      and re.match(r"^\s?от\b", after)):
             continue
+        if unit in ("km", "m") and LOCATED_BEFORE.search(before) and not re.match(r"^\s?(?:long|длин)", after, re.I):
+            continue
+        if unit == "t" and (EMISSIONS_AFTER.match(after) or EMISSIONS_BEFORE.search(before)):
+            continue
         value = parse_number(m["num"], language) * _scale(m) * factor
         rate = PER_YEAR.search(after) or (ANNUAL_BEFORE.search(before) and unit in RATE_UNITS)
         entry: dict[str, Any] = {"kind": kind, "value": _round(value), "unit": unit, "text": m.group(0).strip()}
@@ -344,7 +354,8 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
         if rate and unit in RATE_UNITS:
             per_day = isinstance(rate, re.Match) and PER_DAY.search(rate.group(0))
             entry["unit"] = f"{unit}/{'d' if per_day else 'a'}"
-            entry["kind"] = "capacity" if re.search(r"capacit|мощност|пропускн|up to|до ", text, re.I) else "freight_volume"
+            entry["kind"] = "capacity" if (CAPACITY_CUE.search(text) or re.search(r"up to|(?<!\w)до ", text, re.I)) \
+                else "freight_volume"
         elif unit in ("t", "TEU", "passenger") and kind == "capacity":
             entry["kind"] = "freight_volume" if unit != "passenger" else "passenger_volume"
         year = YEAR_NEAR.search(text[m.end():m.end() + 60])
