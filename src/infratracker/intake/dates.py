@@ -132,11 +132,11 @@ EN_RULES: list[Rule] = [
      lambda m, b: _ym(int(m["year"]), _month_en(m["mon"]))),
     (re.compile(rf"\blast {EN_MONTH}\b(?! \d)", re.I),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, last=True)),
-    (re.compile(rf"\b(?:(?:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?:early|late) ){EN_MONTH}\b(?! \d)"),
+    (re.compile(rf"\b(?:(?i:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?i:early|late) ){EN_MONTH}\b(?! \d)"),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b)),
     (re.compile(r"\b(?P<y1>(?:19|20)\d{2})[–-](?P<y2>(?:19|20)\d{2})\b"), lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"\b(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})\b"), lambda m, b: m["iso"]),
-    (re.compile(rf"\b(?:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
+    (re.compile(rf"\b(?i:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
      lambda m, b: m["year"]),
     (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
     (re.compile(r"\b(?<!every )(?<!each )(?:on |last |this )?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
