@@ -48,6 +48,7 @@ INSTITUTION_RECORD = re.compile(r"\b(?:since (?:its|the bank's|the fund's) (?:in
                                 r"operations|countries))|(?<!\w)(?:с момента (?:основания|создания|начала деятельности)|"
                                 r"(?:является|стал\w*) (?:одним из )?(?:учредител|основател)|"
                                 r"(?:инвестировал|профинансировал|вложил)\w*[^;]{0,60}\bв \d[\d ]* проект)", re.I)
+TARGET_WORDS = re.compile(r"(?i:by|until|before|not later than|к|до|не позднее)\s")
 # A heading inside the body (a repeated headline or a subheading): short, with no closing
 # punctuation and no "label: value" colon; its dates are stated again in the body.
 HEADING = re.compile(r"^(?=[^\n:]{1,90}$)(?!.*[.!?…;»”\"')]\s*$)(?:\S+\s+){0,11}\S+$")
@@ -368,14 +369,20 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
         # the Bank has invested..."), and no dates from a heading that repeats the body.
         boilerplate = boilerplate or bool(ABOUT_HEADING.match(sentence))
         if not (boilerplate or INSTITUTION_RECORD.search(sentence)):
+            qs = quantities(sentence, lang, published, rates)
+            rates = {q["unit"].split("/")[0]: q["unit"] for q in qs if "/" in q["unit"]}
+            # "In 2025 the line carried 11.4 million tonnes": the year a volume was carried in is
+            # the volume's year (target_year), not the date of an event; a target ("by 2030") is both.
+            reported = {str(q["target_year"]) for q in qs if q["unit"].endswith("/a") and q.get("target_year")
+                        and (not published or q["target_year"] <= published.year)}
             if not HEADING.match(sentence):
                 for d in find_dates(sentence, published, lang):
+                    if d["date"] in reported and not TARGET_WORDS.match(d["text"]):
+                        continue
                     add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
             for a in money(sentence, lang):
                 add_draft("finance", f"{a['amount']} {a['currency']} {sentence}",
                           {**a, "confidence": 0.8, "quote": sentence})
-            qs = quantities(sentence, lang, published, rates)
-            rates = {q["unit"].split("/")[0]: q["unit"] for q in qs if "/" in q["unit"]}
             for q in qs:
                 add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
         if AGREEMENT_WORDS.search(sentence):
