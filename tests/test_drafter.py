@@ -497,3 +497,36 @@ def test_quantity_and_date_rules_are_linear_on_long_input():
     quantities(sentence, "en", PUBLISHED)
     find_dates(sentence + " every " * 100, PUBLISHED)
     assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("The terminal, located 25 km east of the city, opened.", "en"),
+    ("The hub lies some 8 km outside Termez.", "en"),
+    ("Depots are planned within a radius of 50 km.", "en"),
+    ("The plant will cut CO2 emissions by 90,000 tonnes a year.", "en"),
+    ("The line saves 40,000 tonnes of CO2 annually.", "en"),
+    ("Выбросы парниковых газов сократятся на 70 тыс. тонн в год.", "ru"),
+    ("Станция находится в 25 км от города.", "ru"),
+])
+def test_no_locations_or_emissions_as_quantities(sentence, language):
+    assert _q(sentence, language) == []
+
+
+def test_a_low_carbon_port_still_has_a_capacity():
+    assert _q("A low-carbon port that will handle 10 million tonnes a year.") == [(10e6, "t/a")]
+
+
+def test_sentence_initial_years_and_months_are_dates():
+    assert [d["date"] for d in find_dates("In 2027, the line will open to traffic.", PUBLISHED)] == ["2027"]
+    assert [d["date"] for d in find_dates("In May the sides signed a tariff deal.", PUBLISHED)] == ["2026-05"]
+    assert find_dates("The line may open soon.", PUBLISHED) == []
+
+
+def test_the_year_a_volume_was_carried_in_is_its_year_not_a_date(lexicon):
+    draft = draft_of("In 2025, the corridor carried 4.1 million tonnes of cargo. The ferry line handled "
+                     "900,000 tonnes last year. Volumes are to reach 9 million tonnes by 2030.", lexicon)["draft"]
+    assert [(q["value"], q["unit"], q["target_year"]) for q in draft["quantities"]] == [
+        (4.1e6, "t/a", 2025), (900000, "t/a", 2025), (9e6, "t/a", 2030)]
+    assert [d["date"] for d in draft["dates"]] == ["2030"]
+    ru = draft_of("В 2025 году по коридору перевезли 3 млн тонн грузов.", lexicon, "ru")["draft"]
+    assert "dates" not in ru and ru["quantities"][0]["unit"] == "t/a"
