@@ -73,12 +73,56 @@ def _weekday(index: int, base: dt.date) -> str:
     return (base - dt.timedelta(days=(base.weekday() - index) % 7)).isoformat()
 
 
-def _month_no_year(month: int, base: dt.date, last: bool = False) -> str:
-    """'in September' in an article of March means this September; 'last December', the past one."""
+def _month_no_year(month: int, base: dt.date, last: bool = False, bare: bool = False) -> str:
+    """'in September' in an article of March means this September; 'last December', the past one.
+    A bare month is marked (`~`) for find_dates to read against the sentence's tense."""
     year = base.year
     if last and month >= base.month:
         year -= 1
-    return _ym(year, month)
+    return _ym(year, month) + ("~" if bare else "")
+
+
+# The tense of a sentence, for a month named without its year: "was signed in November" in an
+# article of March is last November; "will open in February" in an article of October is next
+# February. A future cue wins over a past one ("said the line will open in May").
+FUTURE = {"en": re.compile(r"\b(?:will|shall|is to|are to|to be|is due|are due|plans?|planned|planning|expects?|"
+                           r"expected|scheduled|aims?|intends?|would|next)\b", re.I),
+          "ru": re.compile(r"(?<!\w)(?:будет|будут|планиру\w+|намерен\w*|ожида\w+|долж(?:ен|на|но|ны)|"
+                           r"предстоит|рассчитыва\w+|намеч\w+|следующ\w+)(?!\w)", re.I)}
+PAST = {"en": re.compile(r"\b(?:was|were|had|did|signed|began|started|opened|launched|completed|finished|agreed|"
+                         r"approved|held|took place|announced|reached|carried|handled|left|arrived|ended|"
+                         r"earlier|ago)\b", re.I),
+        "ru": re.compile(r"(?<!\w)(?:был\w?|ранее)(?!\w)", re.I)}
+RU_VERB = re.compile(r"(?<!\w)[а-яё]{3,}(?:л|ла|ло|ли|лся|лась|лось|лись|ет|ут|ют|ит|ат|ят|ется|ются|ится|ятся)(?!\w)", re.I)
+
+
+def _ru_tense(sentence: str) -> str | None:
+    """'futr' or 'past' from the first Russian verb pymorphy3 reads as either (the dictionary
+    tells "откроют" from "маршрут")."""
+    from infratracker.intake.morph import parses
+
+    for m in RU_VERB.finditer(sentence):
+        ps = parses(m.group(0).lower())
+        if ps and "VERB" in ps[0].tag:
+            for t in ("futr", "past"):
+                if t in ps[0].tag:
+                    return t
+    return None
+
+
+def _by_tense(value: str, sentence: str, base: dt.date, language: str) -> str:
+    y, mo = (int(x) for x in value.split("-"))
+    lang = "ru" if language == "ru" else "en"
+    future = bool(FUTURE[lang].search(sentence))
+    past = not future and bool(PAST[lang].search(sentence))
+    if lang == "ru" and not (future or past):
+        tense = _ru_tense(sentence)
+        future, past = tense == "futr", tense == "past"
+    if future:
+        return _ym(y + 1, mo) if mo < base.month else value
+    if past:
+        return _ym(y - 1, mo) if mo > base.month else value
+    return value
 
 
 def _part(part: str, y: int) -> str:
@@ -133,7 +177,7 @@ EN_RULES: list[Rule] = [
     (re.compile(rf"\blast {EN_MONTH}\b(?! \d)", re.I),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, last=True)),
     (re.compile(rf"\b(?:(?i:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?i:early|late) ){EN_MONTH}\b(?! \d)"),
-     lambda m, b: _month_no_year(_month_en(m["mon"]), b)),
+     lambda m, b: _month_no_year(_month_en(m["mon"]), b, bare=True)),
     (re.compile(r"\b(?P<y1>(?:19|20)\d{2})[–-](?P<y2>(?:19|20)\d{2})\b"), lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"\b(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})\b"), lambda m, b: m["iso"]),
     (re.compile(rf"\b(?i:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
@@ -165,7 +209,8 @@ RU_RULES: list[Rule] = [
     (re.compile(rf"(?<!\w)(?:в|с|до|к|после)\s+{RU_MONTH}\s+{REL_YEAR_RU}", re.I),
      lambda m, b: _ym(_year_of(m, b), _month_ru(m["mon"]))),
     (re.compile(rf"(?<!\w)(?:в|с|до|к|после|прошлом)\s+{RU_MONTH}(?!\w)(?!\s+\d)", re.I),
-     lambda m, b: _month_no_year(_month_ru(m["mon"]), b, last=m.group(0).lower().startswith("прошл"))),
+     lambda m, b: _month_no_year(_month_ru(m["mon"]), b, last=m.group(0).lower().startswith("прошл"),
+                                 bare=not m.group(0).lower().startswith("прошл"))),
     (re.compile(r"(?<!\w)с\s+(?P<y1>(?:19|20)\d{2})\s+(?:года\s+|г\.\s+)?по\s+(?P<y2>(?:19|20)\d{2})\s+(?:год\w*|г\.)", re.I),
      lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[–-]\s?(?P<y2>(?:19|20)\d{2})\s+(?:годах|годы|гг\.?)"),
@@ -220,6 +265,8 @@ def find_dates(sentence: str, published: dt.date | None, language: str = "en") -
                 value = to_iso(m, base or dt.date(1900, 1, 1))
             except (ValueError, StopIteration):
                 continue
+            if value and value.endswith("~"):
+                value = _by_tense(value[:-1], sentence, base, language) if base else value[:-1]
             if value:
                 taken.append(range(m.start(), m.end()))
                 if _stamp(sentence, m.start(), m.end(), value, published):
