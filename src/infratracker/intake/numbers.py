@@ -140,6 +140,15 @@ GRACE = re.compile(r"(?:grace period of|with a grace period of|льготн\w+ �
 RATE = re.compile(r"(?:interest rate of|at an interest rate of|at a rate of|at|под|ставк\w+(?: в)?)\s+(?P<n>\d+(?:[.,]\d+)?)\s?"
                   r"(?:%|percent|per cent|процент\w*)(?:\s+(?:per annum|a year|annually|годовых))?", re.I)
 
+# A price per unit is a tariff, not a sum for a project: "$150 per tonne", "$40 a container",
+# "250 долларов за тысячу кубометров".
+PER_UNIT = re.compile(r"^\s?(?:per|a|an|for each|for every|за|в расчете на)\s+(?:one\s+|1\s?|1[ ,.]?000\s+|thousand\s+|"
+                      r"тысячу\s+|1000\s+|одну\s+|один\s+)?(?:metric\s+)?(?:tonne|ton\b|tons\b|container|TEU|barrel|"
+                      r"cubic|kWh|MWh|kilowatt|megawatt|passenger|ticket|vehicle|wagon|car\b|truck|trip|km\b|kilomet|"
+                      r"тонн|контейнер|баррел|куб|кВт|МВт|мегаватт|пассажир|билет|вагон|поездк|рейс|км\b|километр)", re.I)
+# Below this an amount is no infrastructure sum ("$500", "5 000 рублей").
+MIN_AMOUNT = 10_000
+
 FINANCE_KINDS = [
     ("loan", r"\bloan|\blend|credit\b|кредит|заём|заем|займ"),
     ("credit_line", r"credit line|line of credit|кредитн\w+ лини"),
@@ -279,8 +288,9 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
                 value = parse_number(m["num2"], language) * _scale(m)
             else:
                 value = parse_number(m["num"], language) * _scale(m)
-            if value < 1000 and _scale(m) == 1.0 and pattern is MONEY_AFTER and not m.groupdict().get("word"):
-                continue  # "5 USD" is not news about infrastructure; "50 $" neither
+            if value < MIN_AMOUNT or PER_UNIT.match(text[m.end():m.end() + 40]):
+                taken.append(range(m.start(), m.end()))
+                continue  # "5 USD" is not news about infrastructure; nor is "$150 per tonne"
             taken.append(range(m.start(), m.end()))
             kind = _finance_kind(text, m.start())
             entry: dict[str, Any] = {"kind": kind, "amount": _round(value), "currency": cur,
