@@ -518,7 +518,7 @@ def test_a_low_carbon_port_still_has_a_capacity():
 
 def test_sentence_initial_years_and_months_are_dates():
     assert [d["date"] for d in find_dates("In 2027, the line will open to traffic.", PUBLISHED)] == ["2027"]
-    assert [d["date"] for d in find_dates("In May the sides signed a tariff deal.", PUBLISHED)] == ["2026-05"]
+    assert [d["date"] for d in find_dates("In March the sides signed a tariff deal.", PUBLISHED)] == ["2026-03"]
     assert find_dates("The line may open soon.", PUBLISHED) == []
 
 
@@ -530,3 +530,30 @@ def test_the_year_a_volume_was_carried_in_is_its_year_not_a_date(lexicon):
     assert [d["date"] for d in draft["dates"]] == ["2030"]
     ru = draft_of("В 2025 году по коридору перевезли 3 млн тонн грузов.", lexicon, "ru")["draft"]
     assert "dates" not in ru and ru["quantities"][0]["unit"] == "t/a"
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    # published on 2 April 2026: a month without its year is read by the sentence's tense
+    ("The memorandum was signed in November.", "en", "2025-11"),
+    ("The line will open in February.", "en", "2027-02"),
+    ("The next round is scheduled for talks in September.", "en", "2026-09"),
+    ("Стороны подписали протокол в ноябре.", "ru", "2025-11"),
+    ("Маршрут откроют в феврале.", "ru", "2027-02"),
+    ("В марте бюджет утвердили.", "ru", "2026-03"),
+])
+def test_a_month_without_its_year_follows_the_tense(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Transit costs $150 per tonne.", "en"),
+    ("The tariff is $40 a container.", "en"),
+    ("Цена газа составит 250 долларов за тысячу кубометров.", "ru"),
+    ("A ticket costs 5,000 tenge.", "en"),
+])
+def test_unit_prices_and_small_sums_are_no_amounts(sentence, language):
+    assert money(sentence, language) == []
+
+
+def test_a_yearly_sum_is_an_amount():
+    assert [a["amount"] for a in money("Монголия рассчитывает получать 1,5 млрд долларов в год.", "ru")] == [1.5e9]
