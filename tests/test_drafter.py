@@ -557,3 +557,14 @@ def test_unit_prices_and_small_sums_are_no_amounts(sentence, language):
 
 def test_a_yearly_sum_is_an_amount():
     assert [a["amount"] for a in money("Монголия рассчитывает получать 1,5 млрд долларов в год.", "ru")] == [1.5e9]
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("The pass section has seven tunnels and 15 bridges.", "en", [(7, "tunnels"), (15, "bridges")]),
+    ("Along the route 22 new stations will be built.", "en", [(22, "stations")]),
+    ("На трассе возведут тридцать мостов и путепроводов.", "ru", [(30, "bridges and overpasses")]),
+    ("Проект включает 4 тоннеля.", "ru", [(4, "tunnels")]),
+    ("Bridge No. 12 was closed in 2025 for 3 days.", "en", []),
+])
+def test_counts_of_structures_as_curators_write_them(sentence, language, expected):
+    assert _q(sentence, language) == expected

@@ -306,6 +306,33 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
     return found
 
 
+# Structures a project counts ("nine tunnels and 12 bridges", "сорок мостов и путепроводов"):
+# the unit is the English plural, as curators write it.
+COUNT_NOUNS = [
+    (r"bridges|мост(?:ов|а)", "bridges"), (r"tunnels|т[уо]ннел(?:ей|я)", "tunnels"),
+    (r"overpasses|flyovers|путепровод(?:ов|а)|эстакад", "overpasses"), (r"viaducts|виадук(?:ов|а)", "viaducts"),
+    (r"interchanges|развяз(?:ок|ки)", "interchanges"), (r"(?:railway |train )?stations|станци(?:й|и)", "stations"),
+    (r"berths|причал(?:ов|а)", "berths"),
+]
+_COUNT_ALT = "|".join(f"(?P<c{i}>{p})" for i, (p, _u) in enumerate(COUNT_NOUNS))
+COUNT = re.compile(rf"(?<![\w.,$€£-])(?P<num>\d{{1,4}})\s+(?:(?:new|road|railway|rail|large|major|small|"
+                   rf"железнодорожн\w+|автомобильн\w+|новых|крупн\w+|больших|малых)\s+){{0,2}}(?:{_COUNT_ALT})(?!\w)"
+                   rf"(?:\s+(?:and|и)\s+(?:{'|'.join(p for p, _u in COUNT_NOUNS)})(?!\w))?", re.I)
+
+
+def counts(text: str) -> list[dict[str, Any]]:
+    out = []
+    for m in COUNT.finditer(text):
+        i = next(int(k[1:]) for k, v in m.groupdict().items() if k.startswith("c") and v)
+        unit = COUNT_NOUNS[i][1]
+        tail = text[m.end(f"c{i}"):m.end()]
+        second = next((u for p, u in COUNT_NOUNS if tail and re.search(rf"(?:{p})$", tail, re.I)), None)
+        if second and second != unit:
+            unit = f"{unit} and {second}"
+        out.append({"kind": "other", "value": int(m["num"]), "unit": unit, "text": m.group(0).strip()})
+    return out
+
+
 def _year_context(text: str, published: Any) -> int | None:
     """The whole year a sentence speaks of, if it speaks of one and of no part of a year."""
     if PART_OF_YEAR.search(text):
@@ -414,7 +441,7 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
             e["kind"] = "capacity" if any(x["kind"] == "capacity" for x in out if x["unit"] == e["unit"]) else e["kind"]
     for e in out:
         e.pop("attributive", None)
-    return [e for e in out if e["unit"] not in RATE_ONLY]
+    return [e for e in out if e["unit"] not in RATE_ONLY] + counts(text)
 
 
 __all__ = ["digits", "money", "parse_number", "quantities"]
