@@ -402,7 +402,7 @@ def test_length_ranges_take_the_upper_end_and_keep_the_range():
 
 def test_number_words_before_a_figure_count_the_figures_things():
     assert _q("The line ordered three 600-TEU feeder ships.") == [(600, "TEU")]
-    assert _q("Построят сорок мостов и 2 тоннеля длиной 3 км.", "ru") == [(3, "km")]
+    assert _q("Построят сорок мостов и 2 тоннеля длиной 3 км.", "ru") == [(3, "km"), (40, "bridges"), (2, "tunnels")]
 
 
 def test_a_rate_carries_to_the_next_sentence_that_changes_the_figure(lexicon):
