@@ -143,6 +143,8 @@ def _day(y: int, m: int, d: int) -> str | None:
 
 
 Rule = tuple[re.Pattern, Callable[[re.Match, dt.date], str | None]]
+# "12.03.2026" (day first, as in Russian and most of the region's English press)
+NUMERIC_DAY = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>(?:19|20)\d{2})(?!\.?\d)")
 
 
 def _ord_ru(word: str) -> int:
@@ -180,6 +182,7 @@ EN_RULES: list[Rule] = [
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, bare=True)),
     (re.compile(r"\b(?P<y1>(?:19|20)\d{2})[–-](?P<y2>(?:19|20)\d{2})\b"), lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"\b(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})\b"), lambda m, b: m["iso"]),
+    (NUMERIC_DAY, lambda m, b: _day(int(m["year"]), int(m["mon"]), int(m["day"]))),
     (re.compile(rf"\b(?i:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
      lambda m, b: m["year"]),
     (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
@@ -213,6 +216,7 @@ RU_RULES: list[Rule] = [
                                  bare=not m.group(0).lower().startswith("прошл"))),
     (re.compile(r"(?<!\w)с\s+(?P<y1>(?:19|20)\d{2})\s+(?:года\s+|г\.\s+)?по\s+(?P<y2>(?:19|20)\d{2})\s+(?:год\w*|г\.)", re.I),
      lambda m, b: f"{m['y1']}/{m['y2']}"),
+    (NUMERIC_DAY, lambda m, b: _day(int(m["year"]), int(m["mon"]), int(m["day"]))),
     (re.compile(r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[–-]\s?(?P<y2>(?:19|20)\d{2})\s+(?:годах|годы|гг\.?)"),
      lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(rf"(?<!\w)(?:в|к|до|с|по|после|ранее|позднее|от)\s+{YEAR}\s+(?:год(?:у|а)?|г\.)", re.I),
@@ -225,11 +229,15 @@ RU_RULES: list[Rule] = [
 ]
 
 
-# A wire story's dateline: "BAKU, Azerbaijan, March 12.", "MOSCOW. Aug 21 (Interfax) -",
+# A wire story's dateline, closed by a full stop or an agency: "BAKU, Azerbaijan, March 12.",
+# "MOSCOW. Aug 21 (Interfax) -", "Baku, 3 April, AZERTAC" (not a press release's "Manila,
+# April 2, 2026 – The Board approved...", whose date is the news);
 # "МОСКВА, 15 июля — РИА Новости."; a byline: "By Farid Guliyev · 10 September 2026",
-# "18 June 2026, 14:25 Aigerim Tokayeva". They repeat the day of publication, no event's date.
+# "18 June 2026, 14:25 Aigerim Tokayeva"; a page's title line with "|". They repeat the day of
+# publication, no event's date.
 DATELINE_BEFORE = re.compile(r"^[A-ZА-ЯЁ][\w.'’ -]{0,40}(?:,\s*[A-ZА-ЯЁ][\w.'’ -]{0,30})?[,.]\s*$")
-AGENCY_AFTER = re.compile(r"^[.,]?\s*(?:$|/[^/]{1,30}/|\([^()]{1,30}\)|[—–-]\s*[A-ZА-ЯЁ][\w-]*(?: [A-ZА-ЯЁ][\w-]*){0,2}\s*(?:\.|$))")
+AGENCY_AFTER = re.compile(r"^(?:\.\s|[.,]?\s*(?:$|/[^/]{1,30}/|\([^()]{1,30}\)|[—–-]\s*[A-ZА-ЯЁ][\w-]*(?: [A-ZА-ЯЁ][\w-]*){0,2}\s*(?:\.|$)|"
+                          r"[A-ZА-ЯЁ][\w.-]*(?: [A-ZА-ЯЁ][\w.-]*){0,2}\s*(?:[—–:-]|$)))")
 BYLINE_WORDS = re.compile(r"[^\W\d_]+")
 BYLINE_LOWER = {"by", "updated", "published", "posted", "am", "pm", "gmt", "utc", "автор", "обновлено", "опубликовано"}
 
@@ -241,8 +249,10 @@ def _stamp(sentence: str, start: int, end: int, value: str, published: dt.date |
         return False
     words = BYLINE_WORDS.findall(sentence[:start] + " " + sentence[end:])
     if len(words) <= 6 and all(w[:1].isupper() or w.lower() in BYLINE_LOWER for w in words) and (
-            not sentence[:start].strip() or re.search(r"[,.·|:—–-]\s*$", sentence[:start])):
+            not sentence[:start].strip() or re.search(r"(?:[,.·|:—–-]|\d{1,2}:\d{2})\s*$", sentence[:start])):
         return True
+    if re.search(r"\s[|·]\s", sentence):
+        return True  # a page's title line: "Headline - Agency, 15.07.2026 | Agency"
     return bool(DATELINE_BEFORE.match(sentence[:start]) and AGENCY_AFTER.match(sentence[end:end + 40]))
 
 
