@@ -104,6 +104,8 @@ WIDTH_BEFORE = re.compile(r"(?:шириной|width of|wide|radius of|радиу
 LOCATED_BEFORE = re.compile(r"(?:located|situated|lies|lying|sits|расположен\w*|находится|находящ\w+)\s+(?:\w+\s+){0,2}$",
                             re.I)
 # Tonnes of carbon dioxide are an effect of a project, not its capacity.
+# An axle load or a crane's lift is a rating, not a volume: "an axle load of 25 tonnes", "a 100-tonne crane".
+AXLE = re.compile(r"axle|нагрузк\w* на ось|осев\w* нагрузк|crane|кран\w*\s+(?:\w+\s+)?грузоподъ", re.I)
 EMISSIONS_AFTER = re.compile(r"^\s?(?:of\s)?(?:CO2|CO₂|carbon dioxide|CO2e|углекисл\w+|CO2-экв)", re.I)
 EMISSIONS_BEFORE = re.compile(r"(?:CO2|CO₂|emission|greenhouse|выброс\w*|парников\w*)[^.]{0,40}$", re.I)
 # "from 6 million to 10 million tonnes": the first figure has the unit of the second (a change,
@@ -379,7 +381,8 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
             continue
         if unit in ("km", "m") and LOCATED_BEFORE.search(before) and not re.match(r"^\s?(?:long|длин)", after, re.I):
             continue
-        if unit == "t" and (EMISSIONS_AFTER.match(after) or EMISSIONS_BEFORE.search(before)):
+        if unit == "t" and (EMISSIONS_AFTER.match(after) or EMISSIONS_BEFORE.search(before) or AXLE.search(before[-40:])
+                            or re.match(r"^\s?(?:axle|crane|lift|per axle)", after, re.I)):
             continue
         value = parse_number(m["num"], language) * _scale(m) * factor
         rate = PER_YEAR.search(after) or (ANNUAL_BEFORE.search(before) and unit in RATE_UNITS)
