@@ -568,3 +568,25 @@ def test_a_yearly_sum_is_an_amount():
 ])
 def test_counts_of_structures_as_curators_write_them(sentence, language, expected):
     assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Baku, 2 April, AZERTAC", "en"),
+    ("ASTANA, April 2 (Xinhua) -- The line will open soon.", "en"),
+    ("BAKU, April 2. The agreement was signed by both sides.", "en"),
+    ("09:15 02.04.2026", "ru"),
+    ("Дорога откроется - Новости региона, 02.04.2026 | Новости региона", "ru"),
+])
+def test_more_datelines_and_page_stamps_are_no_dates(sentence, language):
+    assert find_dates(sentence, PUBLISHED, language) == []
+
+
+def test_numeric_day_first_dates():
+    assert [d["date"] for d in find_dates("Соглашение подписано 12.03.2026 в Ташкенте.", PUBLISHED, "ru")] == ["2026-03-12"]
+    assert [d["date"] for d in find_dates("The decree of 05.11.2025 took effect.", PUBLISHED)] == ["2025-11-05"]
+
+
+def test_axle_loads_and_cranes_are_no_volumes():
+    assert _q("The track will take an axle load of 25 tonnes.") == []
+    assert _q("Port cranes with a 100-tonne lift were delivered.") == []
+    assert _q("Путь рассчитан на нагрузку на ось 27 тонн.", "ru") == []
