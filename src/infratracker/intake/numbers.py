@@ -304,8 +304,23 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
                     t = pat.search(text)
                     if t:
                         entry[key] = _round(parse_number(t["n"] or t["n2"], language))
+            entry["_span"] = (m.start(), m.end())
             found.append(entry)
-    return found
+    # "between $400 million and $450 million", "от 400 млн до 450 млн долларов": one range, its upper end
+    found.sort(key=lambda e: e["_span"][0])
+    merged: list[dict[str, Any]] = []
+    for e in found:
+        prev = merged[-1] if merged else None
+        if prev and prev["currency"] == e["currency"] and prev["amount"] < e["amount"] \
+                and re.fullmatch(r"\s*(?:and|и|до)\s*", text[prev["_span"][1]:e["_span"][0]], re.I) \
+                and re.search(r"(?:between|от)\s+$", text[max(0, prev["_span"][0] - 12):prev["_span"][0]], re.I):
+            e["range"] = [prev["amount"], e["amount"]]
+            merged[-1] = e
+        else:
+            merged.append(e)
+    for e in merged:
+        e.pop("_span")
+    return merged
 
 
 # Structures a project counts ("nine tunnels and 12 bridges", "сорок мостов и путепроводов"):
@@ -333,6 +348,27 @@ def counts(text: str) -> list[dict[str, Any]]:
             unit = f"{unit} and {second}"
         out.append({"kind": "other", "value": int(m["num"]), "unit": unit, "text": m.group(0).strip()})
     return out
+
+
+def _clause_year(text: str, start: int, end: int, published: Any) -> int | None:
+    """The year the figure at text[start:end] refers to: the nearest year expression of its own
+    clause ("Last year it handled 1.4 Mt, while the target is 3 Mt by 2030": 2025, then 2030)."""
+    best = None
+    for m in WHOLE_YEAR.finditer(text):
+        between = text[m.end():start] if m.end() <= start else text[end:m.start()] if m.start() >= end else ""
+        if re.search(r"[,;:.!?]\s|\s[—–]\s", between) or len(between) > 80:
+            continue
+        if m["y"] or m["y2"]:
+            year = int(m["y"] or m["y2"])
+        elif getattr(published, "year", None):
+            rel = m["rel"].lower()
+            year = published.year - 1 if ("last" in rel or "прошл" in rel or "previous" in rel) else \
+                published.year + 1 if ("next" in rel or "следующ" in rel) else published.year
+        else:
+            continue
+        if best is None or len(between) < best[0]:
+            best = (len(between), year)
+    return best[1] if best else None
 
 
 def _year_context(text: str, published: Any) -> int | None:
@@ -398,9 +434,9 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
                 else "freight_volume"
         elif unit in ("t", "TEU", "passenger") and kind == "capacity":
             entry["kind"] = "freight_volume" if unit != "passenger" else "passenger_volume"
-        year = YEAR_NEAR.search(text[m.end():m.end() + 60])
+        year = _clause_year(text, m.start(), m.end(), published)
         if year:
-            entry["target_year"] = int(year[1])
+            entry["target_year"] = year
         # "from 6 million to 10 million tonnes": the first figure, in the same unit
         ft = FROM_TO.search(before)
         rg = None if ft else RANGE_BEFORE.search(before)
