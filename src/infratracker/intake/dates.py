@@ -85,13 +85,13 @@ def _month_no_year(month: int, base: dt.date, last: bool = False, bare: bool = F
 # The tense of a sentence, for a month named without its year: "was signed in November" in an
 # article of March is last November; "will open in February" in an article of October is next
 # February. A future cue wins over a past one ("said the line will open in May").
-FUTURE = {"en": re.compile(r"\b(?:will|shall|is to|are to|to be|is due|are due|plans?|planned|planning|expects?|"
-                           r"expected|scheduled|aims?|intends?|would|next)\b", re.I),
+FUTURE = {"en": re.compile(r"\b(?:will|shall|is to|are to|to be|is due|are due|plans? to|planned|planning|expects?|"
+                           r"expected|scheduled|aims? to|intends?|would|next)\b", re.I),
           "ru": re.compile(r"(?<!\w)(?:будет|будут|планиру\w+|намерен\w*|ожида\w+|долж(?:ен|на|но|ны)|"
                            r"предстоит|рассчитыва\w+|намеч\w+|следующ\w+)(?!\w)", re.I)}
 PAST = {"en": re.compile(r"\b(?:was|were|had|did|signed|began|started|opened|launched|completed|finished|agreed|"
                          r"approved|held|took place|announced|reached|carried|handled|left|arrived|ended|"
-                         r"earlier|ago)\b", re.I),
+                         r"earlier|ago|[a-z]{3,}(?<!e)(?<!hundr)(?<!sea)ed)\b", re.I),
         "ru": re.compile(r"(?<!\w)(?:был\w?|ранее)(?!\w)", re.I)}
 RU_VERB = re.compile(r"(?<!\w)[а-яё]{3,}(?:л|ла|ло|ли|лся|лась|лось|лись|ет|ут|ют|ит|ат|ят|ется|ются|ится|ятся)(?!\w)", re.I)
 
