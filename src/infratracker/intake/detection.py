@@ -43,10 +43,11 @@ RU_COUNTRY_NAMES = {"RUS": ["Россия", "РФ"], "USA": ["США", "Амер
 ABOUT_HEADING = re.compile(r"^(?:About (?:the )?[A-Z][\w&.’' -]{1,60}|Notes? (?:to|for) editors|О (?:банке|компании|фонде)\b"
                            r"[^.]{0,40}|Справка[^.]{0,40}|Справочно[^.]{0,40})[:.]?$")
 INSTITUTION_RECORD = re.compile(r"\b(?:since (?:its|the bank's|the fund's) (?:inception|establishment|founding)|"
-                                r"(?:is|became|was) a founding (?:member|shareholder)|(?:invested|financed|committed|provided)"
+                                r"(?:is|became|was) a (?:founding )?(?:member|shareholder) of|"
+                                r"(?:invested|financed|committed|provided|approved|allocated|lent|extended|disbursed)"
                                 r"[^;]{0,60}\b(?:in|across|for) (?:more than |over |some |about )?\d[\d,]* (?:projects|"
                                 r"operations|countries))|(?<!\w)(?:с момента (?:основания|создания|начала деятельности)|"
-                                r"(?:является|стал\w*) (?:одним из )?(?:учредител|основател)|"
+                                r"(?:является|стал\w*) (?:одним из )?(?:учредител|основател|член\w* (?:банка|фонда))|"
                                 r"(?:инвестировал|профинансировал|вложил)\w*[^;]{0,60}\bв \d[\d ]* проект)", re.I)
 TARGET_WORDS = re.compile(r"(?i:by|until|before|not later than|к|до|не позднее)\s")
 # A heading inside the body (a repeated headline or a subheading): short, with no closing
