@@ -590,3 +590,28 @@ def test_axle_loads_and_cranes_are_no_volumes():
     assert _q("The track will take an axle load of 25 tonnes.") == []
     assert _q("Port cranes with a 100-tonne lift were delivered.") == []
     assert _q("Путь рассчитан на нагрузку на ось 27 тонн.", "ru") == []
+
+
+def test_a_figure_takes_the_year_of_its_own_clause():
+    en = quantities("Last year the terminal handled 1.4 million tonnes, while the target is 3 million tonnes by 2030.",
+                    "en", PUBLISHED)
+    assert [(q["value"], q["unit"], q["target_year"]) for q in en] == [(1.4e6, "t/a", 2025), (3e6, "t/a", 2030)]
+    ru = quantities("В прошлом году объём составил 1,4 млн тонн, а к 2030 году его планируется довести до 3 млн тонн.",
+                    "ru", PUBLISHED)
+    assert [(q["value"], q["unit"], q["target_year"]) for q in ru] == [(1.4e6, "t/a", 2025), (3e6, "t/a", 2030)]
+    [bridge] = quantities("Мост длиной 350 метров, построенный в 1991 году, реконструируют.", "ru", PUBLISHED)
+    assert "target_year" not in bridge
+
+
+def test_money_between_two_sums_is_one_range():
+    [a] = money("The road is estimated to cost between $400 million and $450 million.")
+    assert (a["amount"], a["range"]) == (450e6, [400e6, 450e6])
+    assert [x["amount"] for x in money("The cost rose from $1.1 billion to $1.5 billion.")] == [1.1e9, 1.5e9]
+
+
+def test_membership_and_approvals_to_date_are_boilerplate(lexicon):
+    draft = draft_of("Uzbekistan became a member of the bank in 2003. To date, the bank has approved more than "
+                     "$4 billion for 150 projects in the country. The plan, adopted in December, foresees a "
+                     "$90 million loan.", lexicon)["draft"]
+    assert [f["amount"] for f in draft["finance"]] == [90e6]
+    assert [d["date"] for d in draft["dates"]] == ["2025-12"]
