@@ -77,9 +77,10 @@ UNITS = [
     # Counted only as a rate ("32 pairs of trains per day", "6 тысяч автомобилей в сутки").
     (r"pairs of trains|train pairs|trains|пар(?:ы)? поездов|поезд(?:а|ов)?", "trains", 1.0, "capacity"),
     (r"vehicles|cars|trucks|lorries|автомобил(?:ей|я|и)|машин|транспортных средств", "vehicles", 1.0, "capacity"),
+    (r"people|persons|человек", "persons", 1.0, "passenger_volume"),  # "2 млн человек в год": passengers
 ]
-RATE_ONLY = ("trains", "vehicles")  # without "a day" or "a year" these are counts, not capacities
-RATE_UNITS = ("t", "m3", "TEU", "passenger", "kWh", "trains", "vehicles")
+RATE_ONLY = ("trains", "vehicles", "persons")  # without "a day" or "a year" these are counts, not capacities
+RATE_UNITS = ("t", "m3", "TEU", "passenger", "kWh", "trains", "vehicles", "persons")
 _UNIT_ALT = "|".join(f"(?P<u{i}>{p})" for i, (p, *_rest) in enumerate(UNITS))
 QUANTITY = re.compile(
     rf"(?<![\w.,$€£])(?P<num>{NUM})(?:\s?(?P<scale>{SCALE}))?(?:\s|-|\u00a0)?(?:{_UNIT_ALT})(?![\w²³])", re.I)
@@ -88,7 +89,8 @@ QUANTITY = re.compile(
 PER_YEAR = re.compile(r"^\W{0,3}(?:\([^()]{1,15}\)\s?)?(?:of (?:[\w-]+ ){1,3}|(?:[а-яё]+ ){1,2})?"
                       r"(?:per year|a year|per annum|p\.a\.|annually|each year|every year|/year|/yr|"
                       r"a day|per day|daily|в год|ежегодно|в сутки|ежесуточно|per month)", re.I)
-ANNUAL_BEFORE = re.compile(r"(?<!\w)(?:annual|yearly|ежегодн\w*|(?:средне)?годов\w*)[^.;:!?]{0,60}$", re.I)
+ANNUAL_BEFORE = re.compile(r"(?<!\w)(?:annual|yearly|ежегодн\w*|(?:средне)?годов\w*)(?!\w)(?!\s+(?:выражени|темп|рост))"
+                           r"[^.;:!?]{0,60}$", re.I)  # "в годовом выражении" is year-on-year
 PER_DAY = re.compile(r"a day|per day|daily|в сутки|ежесуточно", re.I)
 YEAR_NEAR = re.compile(r"\b(?:by|in|until|до|к|в)\s+((?:19|20)\d{2})\b")
 # Not a quantity of the project: a speed ("160 km/h"), a distance to a place ("70 km south-east
@@ -472,14 +474,21 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
             elif capacity_ctx or (context and base_unit in context and CHANGE_CUE.search(text)):
                 e["unit"] = f"{base_unit}/a" if capacity_ctx else context[base_unit]
                 e["kind"] = "capacity"
-    # "from 15 million tons a year to 25 million tons": the rate is said once for both
-    rates = {e["unit"].split("/")[0]: e["unit"] for e in out if "/" in e["unit"]}
-    for e in out:
-        if e["unit"] in rates:
-            e["unit"] = rates[e["unit"]]
-            e["kind"] = "capacity" if any(x["kind"] == "capacity" for x in out if x["unit"] == e["unit"]) else e["kind"]
+    # "from 15 million tons a year to 25 million tons": the rate is said once for both, in one clause
+    for k, e in enumerate(out):
+        if "/" in e["unit"]:
+            continue
+        for j, x in enumerate(out):
+            if x["unit"].split("/")[0] == e["unit"] and "/" in x["unit"]:
+                a, b = sorted((spans[k], spans[j]))
+                if not re.search(r"[,.;:]", text[a[1]:b[0]]) and b[0] - a[1] <= 60:
+                    e["unit"] = x["unit"]
+                    e["kind"] = x["kind"] if x["kind"] == "capacity" else e["kind"]
+                    break
     for e in out:
         e.pop("attributive", None)
+        if e["unit"].startswith("persons/"):
+            e["unit"] = e["unit"].replace("persons", "passenger")
     return [e for e in out if e["unit"] not in RATE_ONLY] + counts(text)
 
 
