@@ -21,6 +21,10 @@ RU_MONTH_STEMS = ["январ", "феврал", "март", "апрел", "ма"
                   "ноябр", "декабр"]
 RU_MONTH = r"(?P<mon>январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|августа?|августе|" \
            r"сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
+EN_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+# "январь–сентябрь", "январе-сентябре", "января — сентября": any case form, for month ranges
+RU_MONTH_ANY = r"(?P<mon>(?:январ|феврал|март|апрел|ма|июн|июл|август|сентябр|октябр|ноябр|декабр)[ьяеюй]?)"
+RU_MONTH_ANY2 = RU_MONTH_ANY.replace("(?P<mon>", "(?:")
 EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 RU_WEEKDAYS = ["понедельник", "вторник", "сред", "четверг", "пятниц", "суббот", "воскресень"]
 YEAR = r"(?P<year>(?:19|20)\d{2})"
@@ -86,7 +90,7 @@ def _month_no_year(month: int, base: dt.date, last: bool = False, bare: bool = F
 # article of March is last November; "will open in February" in an article of October is next
 # February. A future cue wins over a past one ("said the line will open in May").
 FUTURE = {"en": re.compile(r"\b(?:will|shall|is to|are to|to be|is due|are due|plans? to|planned|planning|expects?|"
-                           r"expected|scheduled|aims? to|intends?|would|next)\b", re.I),
+                           r"expected|scheduled|aims? to|intends?|would|next|(?-i:may|might|should))\b", re.I),
           "ru": re.compile(r"(?<!\w)(?:будет|будут|планиру\w+|намерен\w*|ожида\w+|долж(?:ен|на|но|ны)|"
                            r"предстоит|рассчитыва\w+|намеч\w+|следующ\w+)(?!\w)", re.I)}
 PAST = {"en": re.compile(r"\b(?:was|were|had|did|signed|began|started|opened|launched|completed|finished|agreed|"
@@ -123,6 +127,17 @@ def _by_tense(value: str, sentence: str, base: dt.date, language: str) -> str:
     if past:
         return _ym(y - 1, mo) if mo > base.month else value
     return value
+
+
+def _month_range(m1: int, m2: int, m: re.Match, base: dt.date) -> str | None:
+    """'January-September 2026' -> 2026-01/2026-09; without a year, the latest such period."""
+    if m2 <= m1:
+        return None
+    if m.groupdict().get("year") or m.groupdict().get("rel"):
+        year = _year_of(m, base)
+    else:
+        year = base.year if m2 <= base.month else base.year - 1
+    return f"{year}-{m1:02d}/{year}-{m2:02d}"
 
 
 def _part(part: str, y: int) -> str:
@@ -170,6 +185,8 @@ EN_RULES: list[Rule] = [
                 rf"(?:{YEAR}|{REL_YEAR_EN})\b", re.I),
      lambda m, b: _season(m["season"], _year_of(m, b))),
     (re.compile(rf"\b(?P<h>H[12]|[12]H) {YEAR}\b"), lambda m, b: _half(int(m["h"].strip("H")), int(m["year"]))),
+    (re.compile(rf"\b(?:(?i:from) )?{EN_MONTH}(?:\s?[–—-]\s?|(?: (?i:to|through) ))(?P<mon2>{EN_MONTH_NAMES})(?:,? (?:{YEAR}|{REL_YEAR_EN}))?\b"),
+     lambda m, b: _month_range(_month_en(m["mon"]), _month_en(m["mon2"]), m, b)),
     (re.compile(rf"\b(?:on )?(?P<day>\d{{1,2}})(?:st|nd|rd|th)? {EN_MONTH}(?:,? {YEAR})?\b", re.I),
      lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
     (re.compile(rf"\b(?:on )?{EN_MONTH} (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? {YEAR})?(?!\d)", re.I),
@@ -205,6 +222,9 @@ RU_RULES: list[Rule] = [
     (re.compile(rf"(?<!\w)(?P<season>весн\w*|лет\w*|осен\w*)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _season({"вес": "spring", "лет": "summer", "осе": "autumn"}[m["season"][:3].lower()],
                           _year_of(m, b))),
+    (re.compile(rf"(?<!\w)(?:с\s+)?{RU_MONTH_ANY}(?:\s?[–—-]\s?|\s+по\s+)(?P<mon2>{RU_MONTH_ANY2})(?:\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}))?",
+                re.I),
+     lambda m, b: _month_range(_month_ru(m["mon"]), _month_ru(m["mon2"]), m, b)),
     (re.compile(rf"(?<!\w)(?P<day>\d{{1,2}})\s+{RU_MONTH}(?:\s+{YEAR}{RU_YEAR_TAIL})?(?!\w)", re.I),
      lambda m, b: _day(int(m["year"] or b.year), _month_ru(m["mon"]), int(m["day"]))),
     (re.compile(rf"(?<!\w){RU_MONTH}\s+{YEAR}{RU_YEAR_TAIL}", re.I),
