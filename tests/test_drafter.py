@@ -615,3 +615,26 @@ def test_membership_and_approvals_to_date_are_boilerplate(lexicon):
                      "$90 million loan.", lexicon)["draft"]
     assert [f["amount"] for f in draft["finance"]] == [90e6]
     assert [d["date"] for d in draft["dates"]] == ["2025-12"]
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("Traffic rose 9% in January-March to 5 million tonnes.", "en", "2026-01/2026-03"),
+    ("Talks ran from May to June 2025.", "en", "2025-05/2025-06"),
+    ("За январь–март перевезено 2 млн т.", "ru", "2026-01/2026-03"),
+    ("В январе-феврале 2025 года объём снизился.", "ru", "2025-01/2025-02"),
+    ("Работы шли с января по март.", "ru", "2026-01/2026-03"),
+])
+def test_month_ranges_are_periods(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]
+
+
+def test_year_on_year_is_not_a_yearly_volume():
+    assert _q("За январь–март объём вырос на 15% в годовом выражении, до 2,4 млн т.", "ru") == [(2.4e6, "t")]
+    assert _q("The hub will serve 3 million people a year.") == [(3e6, "passenger/a")]
+    assert _q("Пассажиропоток составит 2 млн человек в год, на стройке занято 4 тыс. человек.", "ru") == [
+        (2e6, "passenger/a")]
+
+
+def test_may_as_a_verb_is_a_future_and_may_as_a_month_is_not():
+    assert [d["date"] for d in find_dates("The line may close in March.", dt.date(2026, 11, 3))] == ["2027-03"]
+    assert [d["date"] for d in find_dates("In May the sides agreed a tariff.", dt.date(2026, 11, 3))] == ["2026-05"]
