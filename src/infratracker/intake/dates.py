@@ -276,10 +276,17 @@ def _stamp(sentence: str, start: int, end: int, value: str, published: dt.date |
     return bool(DATELINE_BEFORE.match(sentence[:start]) and AGENCY_AFTER.match(sentence[end:end + 40]))
 
 
+DATE_HINT = re.compile(r"\d|year|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
+                       r"friday|saturday|sunday|год|январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|"
+                       r"ноябр|декабр|понедельник|вторник|сред|четверг|пятниц|суббот|воскресен", re.I)
+
+
 def find_dates(sentence: str, published: dt.date | None, language: str = "en") -> list[dict[str, Any]]:
     """Dates in a sentence, earliest rule first: "12 March 2026" is one date, not also "March 2026".
     Without a publication date, relative dates ("last December") are left out; the date of a
     dateline or byline that only repeats the day of publication is left out too."""
+    if not DATE_HINT.search(sentence):
+        return []  # no digit, month, weekday or year word: no rule can match
     base = published
     out: list[dict[str, Any]] = []
     taken: list[range] = []

@@ -402,6 +402,8 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
     if len(sentence) > MAX_SENTENCE:
         return []
     text = digits(sentence, language)
+    if not re.search(r"\d", text):
+        return []
     year_ctx = _year_context(text, published)
     capacity_ctx = bool(CAPACITY_CUE.search(text)) and not STATIC_CUE.search(text) and not PART_OF_YEAR.search(text)
     out: list[dict[str, Any]] = []
