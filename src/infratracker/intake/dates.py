@@ -158,6 +158,14 @@ def _day(y: int, m: int, d: int) -> str | None:
 
 
 Rule = tuple[re.Pattern, Callable[[re.Match, dt.date], str | None]]
+# Rules that can only match when one of their words is in the sentence: tried only then (the
+# sentence is lowercased once), which keeps a 2 MiB capture's dates fast.
+GATES: dict[re.Pattern, tuple[str, ...]] = {}
+
+
+def _gated(keys: tuple[str, ...], pattern: re.Pattern, to_iso: Callable[[re.Match, dt.date], str | None]) -> Rule:
+    GATES[pattern] = keys
+    return pattern, to_iso
 # "12.03.2026" (day first, as in Russian and most of the region's English press)
 NUMERIC_DAY = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>(?:19|20)\d{2})(?!\.?\d)")
 
@@ -168,24 +176,24 @@ def _ord_ru(word: str) -> int:
 
 
 EN_RULES: list[Rule] = [
-    (re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|1st|2nd) half of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
+    _gated(('half',), re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|1st|2nd) half of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
      lambda m, b: _half(ORD_EN[m["ord"].lower()], _year_of(m, b))),
-    (re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th) quarter of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
+    _gated(('quarter',), re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th) quarter of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
      lambda m, b: _quarter(ORD_EN[m["ord"].lower()], _year_of(m, b))),
     (re.compile(rf"\bQ(?P<q>[1-4]) {YEAR}\b"), lambda m, b: _quarter(int(m["q"]), int(m["year"]))),
-    (re.compile(rf"\b(?:by |before |until |to |at )?(?:the )?end of (?:{YEAR}|{REL_YEAR_EN})", re.I),
+    _gated(('end of',), re.compile(rf"\b(?:by |before |until |to |at )?(?:the )?end of (?:{YEAR}|{REL_YEAR_EN})", re.I),
      lambda m, b: _ym(_year_of(m, b), 12)),
-    (re.compile(rf"\b(?:by |in |until )?(?:the )?(?:beginning|start) of (?:{YEAR}|{REL_YEAR_EN})", re.I),
+    _gated(('beginning of', 'start of'), re.compile(rf"\b(?:by |in |until )?(?:the )?(?:beginning|start) of (?:{YEAR}|{REL_YEAR_EN})", re.I),
      lambda m, b: _ym(_year_of(m, b), 1)),
-    (re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{YEAR})\b", re.I),
+    _gated(('early', 'late', 'mid'), re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{YEAR})\b", re.I),
      lambda m, b: _part(m["part"], int(m["year"]))),
-    (re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{REL_YEAR_EN})\b", re.I),
+    _gated(('early', 'late', 'mid'), re.compile(rf"\b(?:in |by |until )?(?P<part>early|late|mid)[- ](?:{REL_YEAR_EN})\b", re.I),
      lambda m, b: _part(m["part"], _year_of(m, b))),
-    (re.compile(rf"\b(?:in |by |until |from |since )?(?:the )?(?P<season>spring|summer|autumn|fall)(?: of)? "
+    _gated(('spring', 'summer', 'autumn', 'fall'), re.compile(rf"\b(?:in |by |until |from |since )?(?:the )?(?P<season>spring|summer|autumn|fall)(?: of)? "
                 rf"(?:{YEAR}|{REL_YEAR_EN})\b", re.I),
      lambda m, b: _season(m["season"], _year_of(m, b))),
     (re.compile(rf"\b(?P<h>H[12]|[12]H) {YEAR}\b"), lambda m, b: _half(int(m["h"].strip("H")), int(m["year"]))),
-    (re.compile(rf"\b(?:(?i:from) )?{EN_MONTH}(?:\s?[–—-]\s?|(?: (?i:to|through) ))(?P<mon2>{EN_MONTH_NAMES})(?:,? (?:{YEAR}|{REL_YEAR_EN}))?\b"),
+    _gated(('-', '–', '—', ' to ', ' through '), re.compile(rf"\b(?:(?i:from) )?{EN_MONTH}(?:\s?[–—-]\s?|(?: (?i:to|through) ))(?P<mon2>{EN_MONTH_NAMES})(?:,? (?:{YEAR}|{REL_YEAR_EN}))?\b"),
      lambda m, b: _month_range(_month_en(m["mon"]), _month_en(m["mon2"]), m, b)),
     (re.compile(rf"\b(?:on )?(?P<day>\d{{1,2}})(?:st|nd|rd|th)? {EN_MONTH}(?:,? {YEAR})?\b", re.I),
      lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
@@ -210,19 +218,19 @@ EN_RULES: list[Rule] = [
 
 RU_YEAR_TAIL = r"(?:\s+г(?:ода|оду|г)?\.?)?"
 RU_RULES: list[Rule] = [
-    (re.compile(rf"(?P<ord>перв\w+|втор\w+|I|II)\s+(?:полугоди\w+|половин\w+)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+    _gated(('полугоди', 'половин'), re.compile(rf"(?P<ord>перв\w+|втор\w+|I|II)\s+(?:полугоди\w+|половин\w+)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _half(_ord_ru(m["ord"]), _year_of(m, b))),
-    (re.compile(rf"(?P<ord>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|I|II|III|IV)\s+квартал\w*\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+    _gated(('квартал',), re.compile(rf"(?P<ord>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|I|II|III|IV)\s+квартал\w*\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _quarter(_ord_ru(m["ord"]), _year_of(m, b))),
-    (re.compile(rf"(?:до|к)\s+конц[ауе]\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}|(?P<this>года))", re.I),
+    _gated(('конц',), re.compile(rf"(?:до|к)\s+конц[ауе]\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}|(?P<this>года))", re.I),
      lambda m, b: _ym(_year_of(m, b), 12)),
-    (re.compile(rf"(?<!\w)(?:в|с|до|к)\s+(?P<part>начал[ауе]|середин[аеуы]|конц[ауе])\s+(?:{YEAR}{RU_YEAR_TAIL}|"
+    _gated(('начал', 'середин', 'конц'), re.compile(rf"(?<!\w)(?:в|с|до|к)\s+(?P<part>начал[ауе]|середин[аеуы]|конц[ауе])\s+(?:{YEAR}{RU_YEAR_TAIL}|"
                 rf"{REL_YEAR_RU}|(?P<this>года))", re.I),
      lambda m, b: _part({"нач": "early", "сер": "mid", "кон": "late"}[m["part"][:3].lower()], _year_of(m, b))),
-    (re.compile(rf"(?<!\w)(?P<season>весн\w*|лет\w*|осен\w*)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+    _gated(('весн', 'лет', 'осен'), re.compile(rf"(?<!\w)(?P<season>весн\w*|лет\w*|осен\w*)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _season({"вес": "spring", "лет": "summer", "осе": "autumn"}[m["season"][:3].lower()],
                           _year_of(m, b))),
-    (re.compile(rf"(?<!\w)(?:с\s+)?{RU_MONTH_ANY}(?:\s?[–—-]\s?|\s+по\s+)(?P<mon2>{RU_MONTH_ANY2})(?:\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}))?",
+    _gated(('-', '–', '—', ' по '), re.compile(rf"(?<!\w)(?:с\s+)?{RU_MONTH_ANY}(?:\s?[–—-]\s?|\s+по\s+)(?P<mon2>{RU_MONTH_ANY2})(?:\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}))?",
                 re.I),
      lambda m, b: _month_range(_month_ru(m["mon"]), _month_ru(m["mon2"]), m, b)),
     (re.compile(rf"(?<!\w)(?P<day>\d{{1,2}})\s+{RU_MONTH}(?:\s+{YEAR}{RU_YEAR_TAIL})?(?!\w)", re.I),
@@ -291,7 +299,11 @@ def find_dates(sentence: str, published: dt.date | None, language: str = "en") -
     out: list[dict[str, Any]] = []
     taken: list[range] = []
     rules = RU_RULES if language == "ru" else EN_RULES
+    lower = sentence.lower()
     for pattern, to_iso in rules:
+        keys = GATES.get(pattern)
+        if keys and not any(k in lower for k in keys):
+            continue
         for m in pattern.finditer(sentence):
             if any(m.start() in r or m.end() - 1 in r for r in taken):
                 continue

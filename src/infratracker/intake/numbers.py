@@ -404,8 +404,15 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
     text = digits(sentence, language)
     if not re.search(r"\d", text):
         return []
-    year_ctx = _year_context(text, published)
-    capacity_ctx = bool(CAPACITY_CUE.search(text)) and not STATIC_CUE.search(text) and not PART_OF_YEAR.search(text)
+    cues: dict[str, Any] = {}
+
+    def cue(name: str) -> Any:
+        """The sentence's year and capacity cues, read only when a figure needs them."""
+        if name not in cues:
+            cues["year"] = _year_context(text, published)
+            cues["capacity"] = bool(CAPACITY_CUE.search(text)) and not STATIC_CUE.search(text) \
+                and not PART_OF_YEAR.search(text)
+        return cues[name]
     out: list[dict[str, Any]] = []
     spans: list[tuple[int, int]] = []
     for m in QUANTITY.finditer(text):
@@ -468,13 +475,13 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
                 e["unit"] = f"{base_unit}/{out[nxt]['unit'].split('/')[1]}"
                 continue
         if base_unit in ("t", "m3", "TEU", "passenger", "kWh"):
-            if year_ctx is not None:
+            if cue("year") is not None:
                 e["unit"] = f"{base_unit}/a"
                 e["kind"] = "freight_volume"
-                if year_ctx:
-                    e.setdefault("target_year", year_ctx)
-            elif capacity_ctx or (context and base_unit in context and CHANGE_CUE.search(text)):
-                e["unit"] = f"{base_unit}/a" if capacity_ctx else context[base_unit]
+                if cue("year"):
+                    e.setdefault("target_year", cue("year"))
+            elif cue("capacity") or (context and base_unit in context and CHANGE_CUE.search(text)):
+                e["unit"] = f"{base_unit}/a" if cue("capacity") else context[base_unit]
                 e["kind"] = "capacity"
     # "from 15 million tons a year to 25 million tons": the rate is said once for both, in one clause
     for k, e in enumerate(out):
