@@ -90,8 +90,8 @@ def _month_no_year(month: int, base: dt.date, last: bool = False, bare: bool = F
 # article of March is last November; "will open in February" in an article of October is next
 # February. A future cue wins over a past one ("said the line will open in May").
 FUTURE = {"en": re.compile(r"\b(?:will|shall|is to|are to|to be|is due|are due|plans? to|planned|planning|expects?|"
-                           r"expected|scheduled|aims? to|intends?|would|next|(?-i:may|might|should))\b", re.I),
-          "ru": re.compile(r"(?<!\w)(?:будет|будут|планиру\w+|намерен\w*|ожида\w+|долж(?:ен|на|но|ны)|"
+                           r"expected|scheduled|aims? to|intends?|would|next|could be|(?-i:may|might|should))\b", re.I),
+          "ru": re.compile(r"(?<!\w)(?:будет|будут|планиру\w+|намерен\w*|ожида\w+|долж(?:ен|на|но|ны)|мож(?:ет|ем|ете)|могут|"
                            r"предстоит|рассчитыва\w+|намеч\w+|следующ\w+)(?!\w)", re.I)}
 PAST = {"en": re.compile(r"\b(?:was|were|had|did|signed|began|started|opened|launched|completed|finished|agreed|"
                          r"approved|held|took place|announced|reached|carried|handled|left|arrived|ended|"
@@ -100,33 +100,35 @@ PAST = {"en": re.compile(r"\b(?:was|were|had|did|signed|began|started|opened|lau
 RU_VERB = re.compile(r"(?<!\w)[а-яё]{3,}(?:л|ла|ло|ли|лся|лась|лось|лись|ет|ут|ют|ит|ат|ят|ется|ются|ится|ятся)(?!\w)", re.I)
 
 
-def _ru_tense(sentence: str) -> str | None:
-    """'futr' or 'past' from the first Russian verb pymorphy3 reads as either (the dictionary
-    tells "откроют" from "маршрут")."""
-    from infratracker.intake.morph import parses
+def _tense_cues(sentence: str, lang: str) -> list[tuple[int, str]]:
+    """(position, 'futr' or 'past') of every tense cue: the words above, and Russian verbs that
+    pymorphy3 reads as future or past (the dictionary tells "откроют" from "маршрут")."""
+    cues = [(m.start(), "futr") for m in FUTURE[lang].finditer(sentence)]
+    # "to be held", "will be completed": a participle after a future or modal "be" is no past
+    cues += [(m.start(), "past") for m in PAST[lang].finditer(sentence)
+             if not re.search(r"\b(?:to|will|would|shall|may|might|could|should|must|can)\s+(?:be|have been)\s+$",
+                              sentence[max(0, m.start() - 20):m.start()], re.I)]
+    if lang == "ru":
+        from infratracker.intake.morph import parses
 
-    for m in RU_VERB.finditer(sentence):
-        ps = parses(m.group(0).lower())
-        if ps and "VERB" in ps[0].tag:
-            for t in ("futr", "past"):
-                if t in ps[0].tag:
-                    return t
-    return None
+        for m in RU_VERB.finditer(sentence):
+            ps = parses(m.group(0).lower())
+            if ps and "VERB" in ps[0].tag:
+                cues += [(m.start(), t) for t in ("futr", "past") if t in ps[0].tag]
+    return cues
 
 
-def _by_tense(value: str, sentence: str, base: dt.date, language: str) -> str:
+def _by_tense(value: str, sentence: str, base: dt.date, language: str, at: int = 0) -> str:
+    """The month's year by the tense cue nearest to it ("Как сообщил источник, контракт может
+    быть подписан в декабре": "может", not "сообщил")."""
     y, mo = (int(x) for x in value.split("-"))
-    lang = "ru" if language == "ru" else "en"
-    future = bool(FUTURE[lang].search(sentence))
-    past = not future and bool(PAST[lang].search(sentence))
-    if lang == "ru" and not (future or past):
-        tense = _ru_tense(sentence)
-        future, past = tense == "futr", tense == "past"
-    if future:
+    cues = _tense_cues(sentence, "ru" if language == "ru" else "en")
+    if not cues:
+        return value
+    tense = min(cues, key=lambda c: abs(c[0] - at))[1]
+    if tense == "futr":
         return _ym(y + 1, mo) if mo < base.month else value
-    if past:
-        return _ym(y - 1, mo) if mo > base.month else value
-    return value
+    return _ym(y - 1, mo) if mo > base.month else value
 
 
 def _month_range(m1: int, m2: int, m: re.Match, base: dt.date) -> str | None:
@@ -138,6 +140,14 @@ def _month_range(m1: int, m2: int, m: re.Match, base: dt.date) -> str | None:
     else:
         year = base.year if m2 <= base.month else base.year - 1
     return f"{year}-{m1:02d}/{year}-{m2:02d}"
+
+
+def _rel_month(rel: str, base: dt.date) -> str:
+    """'next month' / 'в следующем месяце' and 'last month' / 'в прошлом месяце' by the publication date."""
+    rel = rel.lower()
+    step = 1 if rel.startswith(("next", "следующ")) else -1 if rel.startswith(("last", "прошл")) else 0
+    index = base.year * 12 + base.month - 1 + step
+    return _ym(index // 12, index % 12 + 1)
 
 
 def _part(part: str, y: int) -> str:
@@ -201,9 +211,9 @@ EN_RULES: list[Rule] = [
      lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
     (re.compile(rf"\b(?:(?:in|since|from|until|by|before|after|of|early|late|mid-) )?(?:(?:early|late|mid-?) )?{EN_MONTH},? {YEAR}\b", re.I),
      lambda m, b: _ym(int(m["year"]), _month_en(m["mon"]))),
-    (re.compile(rf"\blast {EN_MONTH}\b(?! \d)", re.I),
+    (re.compile(rf"\blast (?P<mon>{EN_MONTH_NAMES})\b(?! \d)", re.I),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, last=True)),
-    (re.compile(rf"\b(?:(?i:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?i:early|late) ){EN_MONTH}\b(?! \d)"),
+    (re.compile(rf"\b(?:(?i:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?i:early|late) )(?P<mon>{EN_MONTH_NAMES})\b(?! \d)"),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, bare=True)),
     (re.compile(r"\b(?P<y1>(?:19|20)\d{2})[–-](?P<y2>(?:19|20)\d{2})\b"), lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"\b(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})\b"), lambda m, b: m["iso"]),
@@ -211,6 +221,7 @@ EN_RULES: list[Rule] = [
     (re.compile(rf"\b(?i:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
      lambda m, b: m["year"]),
     (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
+    (re.compile(r"\b(?P<rel>next|last|this) month\b", re.I), lambda m, b: _rel_month(m["rel"], b)),
     (re.compile(r"\b(?<!every )(?<!each )(?:on |last |this )?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                 r"Sunday)\b(?!s)"),
      lambda m, b: _weekday(EN_WEEKDAYS.index(m["wd"].lower()), b)),
@@ -249,6 +260,8 @@ RU_RULES: list[Rule] = [
      lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(rf"(?<!\w)(?:в|к|до|с|по|после|ранее|позднее|от)\s+{YEAR}\s+(?:год(?:у|а)?|г\.)", re.I),
      lambda m, b: m["year"]),
+    (re.compile(r"(?<!\w)в (?P<rel>следующем|прошлом|этом|текущем) месяце(?!\w)", re.I),
+     lambda m, b: _rel_month(m["rel"], b)),
     (re.compile(r"(?<!\w)(?P<rel>в прошлом году|в этом году|в следующем году|в текущем году)(?!\w)", re.I),
      lambda m, b: str(b.year - 1 if "прошл" in m["rel"].lower() else b.year + 1 if "следующ" in m["rel"].lower() else b.year)),
     (re.compile(r"(?<!\w)(?<!кажд\w\w )во?\s+(?P<wd>понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)",
@@ -284,7 +297,7 @@ def _stamp(sentence: str, start: int, end: int, value: str, published: dt.date |
     return bool(DATELINE_BEFORE.match(sentence[:start]) and AGENCY_AFTER.match(sentence[end:end + 40]))
 
 
-DATE_HINT = re.compile(r"\d|year|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
+DATE_HINT = re.compile(r"\d|year|month|месяц|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
                        r"friday|saturday|sunday|год|январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|"
                        r"ноябр|декабр|понедельник|вторник|сред|четверг|пятниц|суббот|воскресен", re.I)
 
@@ -315,7 +328,7 @@ def find_dates(sentence: str, published: dt.date | None, language: str = "en") -
             except (ValueError, StopIteration):
                 continue
             if value and value.endswith("~"):
-                value = _by_tense(value[:-1], sentence, base, language) if base else value[:-1]
+                value = _by_tense(value[:-1], sentence, base, language, m.start()) if base else value[:-1]
             if value:
                 taken.append(range(m.start(), m.end()))
                 if _stamp(sentence, m.start(), m.end(), value, published):
