@@ -87,7 +87,7 @@ QUANTITY = re.compile(
 # The period may follow the unit after what is measured: "15 million tonnes of cargo a year",
 # "10 billion cubic meters (bcm) of Turkmen gas a year", "5 млн тонн грузов в год".
 PER_YEAR = re.compile(r"^\W{0,3}(?:\([^()]{1,15}\)\s?)?(?:of (?:[\w-]+ ){1,3}|(?:[а-яё]+ ){1,2})?"
-                      r"(?:per year|a year|per annum|p\.a\.|annually|each year|every year|/year|/yr|"
+                      r"(?:per year|a year(?! (?:earlier|ago|before|later|after|on))|per annum|p\.a\.|annually|each year|every year|/year|/yr|"
                       r"a day|per day|daily|в год|ежегодно|в сутки|ежесуточно|per month)", re.I)
 ANNUAL_BEFORE = re.compile(r"(?<!\w)(?:annual|yearly|ежегодн\w*|(?:средне)?годов\w*)(?!\w)(?!\s+(?:выражени|темп|рост))"
                            r"[^.;:!?]{0,60}$", re.I)  # "в годовом выражении" is year-on-year
@@ -107,7 +107,9 @@ LOCATED_BEFORE = re.compile(r"(?:located|situated|lies|lying|sits|располо
                             re.I)
 # Tonnes of carbon dioxide are an effect of a project, not its capacity.
 # An axle load or a crane's lift is a rating, not a volume: "an axle load of 25 tonnes", "a 100-tonne crane".
-AXLE = re.compile(r"axle|нагрузк\w* на ось|осев\w* нагрузк|crane|кран\w*\s+(?:\w+\s+)?грузоподъ", re.I)
+AXLE = re.compile(r"axle|нагрузк\w* на ось|осев\w* нагрузк|crane|кран\w*\s+(?:\w+\s+)?грузоподъ|wagon|вагон", re.I)
+# "$250 per 1,000 cubic metres", "за 1000 куб. м": the unit of a price, not a quantity
+PRICE_UNIT_BEFORE = re.compile(r"(?:\bper|(?<!\w)за|\bfor (?:each|every))\s+$", re.I)
 EMISSIONS_AFTER = re.compile(r"^\s?(?:of\s)?(?:CO2|CO₂|carbon dioxide|CO2e|углекисл\w+|CO2-экв)", re.I)
 EMISSIONS_BEFORE = re.compile(r"(?:CO2|CO₂|emission|greenhouse|выброс\w*|парников\w*)[^.]{0,40}$", re.I)
 # "from 6 million to 10 million tonnes": the first figure has the unit of the second (a change,
@@ -425,6 +427,8 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
         if unit in ("km", "m") and (SPEED_AFTER.match(after) or WHERE_AFTER.match(after)
                                      or WIDTH_BEFORE.search(before) or re.search(r"(?<!\w)в\s$", before)
                                      and re.match(r"^\s?от\b", after)):
+            continue
+        if PRICE_UNIT_BEFORE.search(before):
             continue
         if unit in ("km", "m") and LOCATED_BEFORE.search(before) and not re.match(r"^\s?(?:long|длин)", after, re.I):
             continue
