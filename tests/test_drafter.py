@@ -638,3 +638,28 @@ def test_year_on_year_is_not_a_yearly_volume():
 def test_may_as_a_verb_is_a_future_and_may_as_a_month_is_not():
     assert [d["date"] for d in find_dates("The line may close in March.", dt.date(2026, 11, 3))] == ["2027-03"]
     assert [d["date"] for d in find_dates("In May the sides agreed a tariff.", dt.date(2026, 11, 3))] == ["2026-05"]
+
+
+NOV = dt.date(2026, 11, 4)
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("The next meeting is scheduled to be held in Tbilisi in September.", "en", "2027-09"),
+    ("Officials said the contract could be signed in December.", "en", "2026-12"),
+    ("Как сообщил источник, контракт может быть подписан в декабре.", "ru", "2026-12"),
+    ("The package will be presented next month.", "en", "2026-12"),
+    ("Об этом стало известно в прошлом месяце.", "ru", "2026-10"),
+])
+def test_the_tense_nearest_to_the_month_and_relative_months(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, NOV, language)] == [value]
+
+
+def test_a_short_month_alone_is_no_date():
+    assert find_dates("(Reporting by Olzhas Auyezov; Editing by Jan Harvey)", NOV) == []
+
+
+def test_prices_per_unit_a_year_earlier_and_wagons_are_no_quantities():
+    assert _q("Стороны обсуждали цену в 250 долларов за 1000 куб. м.", "ru") == []
+    assert _q("It carried 20 million tonnes, up from 16 million tonnes a year earlier.", "en", NOV) == [
+        (20e6, "t"), (16e6, "t")]
+    assert _q("The average wagon carries 68 tonnes.") == []
