@@ -31,7 +31,7 @@ YEAR = r"(?P<year>(?:19|20)\d{2})"
 ORD_EN = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4}
 ORD_RU = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4, "четвёрт": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
 REL_YEAR_EN = r"(?P<rel>this year|the current year|the year|next year|last year)"
-REL_YEAR_RU = r"(?P<rel>этого года|текущего года|прошлого года|следующего года|будущего года)"
+REL_YEAR_RU = r"(?P<rel>этого года|текущего года|нынешнего года|прошлого года|следующего года|будущего года)"
 
 
 def _month_en(word: str) -> int:
@@ -182,6 +182,10 @@ NUMERIC_DAY = re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<yea
 
 def _ord_ru(word: str) -> int:
     w = word.lower()
+    if re.fullmatch(r"[iv]+", w):
+        return ORD_RU[w]  # "II" is not "I"
+    if w[:1].isdigit():
+        return int(w[0])  # "1-м полугодии", "3-й квартал"
     return next(v for k, v in ORD_RU.items() if w.startswith(k))
 
 
@@ -229,9 +233,9 @@ EN_RULES: list[Rule] = [
 
 RU_YEAR_TAIL = r"(?:\s+г(?:ода|оду|г)?\.?)?"
 RU_RULES: list[Rule] = [
-    _gated(('полугоди', 'половин'), re.compile(rf"(?P<ord>перв\w+|втор\w+|I|II)\s+(?:полугоди\w+|половин\w+)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+    _gated(('полугоди', 'половин'), re.compile(rf"(?P<ord>перв\w+|втор\w+|I|II|[12]-?(?:м|й|ом|ое|е))\s+(?:полугоди\w+|половин\w+)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _half(_ord_ru(m["ord"]), _year_of(m, b))),
-    _gated(('квартал',), re.compile(rf"(?P<ord>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|I|II|III|IV)\s+квартал\w*\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
+    _gated(('квартал',), re.compile(rf"(?P<ord>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|I|II|III|IV|[1-4]-?(?:м|й|ом|ий))\s+квартал\w*\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _quarter(_ord_ru(m["ord"]), _year_of(m, b))),
     _gated(('конц',), re.compile(rf"(?:до|к)\s+конц[ауе]\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU}|(?P<this>года))", re.I),
      lambda m, b: _ym(_year_of(m, b), 12)),
@@ -258,11 +262,12 @@ RU_RULES: list[Rule] = [
     (NUMERIC_DAY, lambda m, b: _day(int(m["year"]), int(m["mon"]), int(m["day"]))),
     (re.compile(r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[–-]\s?(?P<y2>(?:19|20)\d{2})\s+(?:годах|годы|гг\.?)"),
      lambda m, b: f"{m['y1']}/{m['y2']}"),
-    (re.compile(rf"(?<!\w)(?:в|к|до|с|по|после|ранее|позднее|от)\s+{YEAR}\s+(?:год(?:у|а)?|г\.)", re.I),
+    (re.compile(rf"(?<!\w)(?:в|к|до|с|по|после|ранее|позднее|от)\s+{YEAR}(?:\s+(?:год(?:у|а)?|г\.)|-м(?!\w)(?:\s+году)?)",
+                re.I),
      lambda m, b: m["year"]),
     (re.compile(r"(?<!\w)в (?P<rel>следующем|прошлом|этом|текущем) месяце(?!\w)", re.I),
      lambda m, b: _rel_month(m["rel"], b)),
-    (re.compile(r"(?<!\w)(?P<rel>в прошлом году|в этом году|в следующем году|в текущем году)(?!\w)", re.I),
+    (re.compile(r"(?<!\w)(?P<rel>в прошлом году|в этом году|в следующем году|в текущем году|в нынешнем году)(?!\w)", re.I),
      lambda m, b: str(b.year - 1 if "прошл" in m["rel"].lower() else b.year + 1 if "следующ" in m["rel"].lower() else b.year)),
     (re.compile(r"(?<!\w)(?<!кажд\w\w )во?\s+(?P<wd>понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)",
                 re.I),
