@@ -65,8 +65,10 @@ UNITS = [
     (r"met(?:er|re)s?|метр(?:а|ов|ы)?|метров(?:ый|ая|ое|ой|ого|ую|ом|ые|ых|ым|ыми)", "m", 1.0, "length"),
     (r"bcm|billion cubic met(?:er|re)s|млрд\.? куб(?:\.|ических)? ?м(?:етров)?\.?|млрд\.? кубометров", "m3", 1e9, "capacity"),
     (r"cubic met(?:er|re)s|m3|куб(?:\.|ических)? ?м(?:етров)?\.?|кубометр(?:а|ов)?", "m3", 1.0, "capacity"),
+    (r"mtpa|Mt/y(?:ear)?|млн т/год", "t/a", 1e6, "capacity"),  # million tonnes per annum: a rate in itself
+    (r"tpa", "t/a", 1.0, "capacity"),
     (r"Mt", "t", 1e6, "capacity"),
-    (r"(?:metric )?ton(?:ne)?s?|тонн[аы]?|т\.?(?=\s|$|,)", "t", 1.0, "capacity"),
+    (r"(?:metric )?ton(?:ne)?s?|тонн[аы]?|т\.?(?=\s|$|,|/)", "t", 1.0, "capacity"),
     (r"TEUs?|ДФЭ|twenty-foot equivalent units", "TEU", 1.0, "capacity"),
     (r"passengers|пассажир(?:а|ов)?", "passenger", 1.0, "passenger_volume"),
     (r"GW|ГВт", "MW", 1000.0, "capacity"),
@@ -76,7 +78,8 @@ UNITS = [
     (r"hectares?|ha|гектар(?:а|ов)?|га", "ha", 1.0, "area"),
     # Counted only as a rate ("32 pairs of trains per day", "6 тысяч автомобилей в сутки").
     (r"pairs of trains|train pairs|trains|пар(?:ы)? поездов|поезд(?:а|ов)?", "trains", 1.0, "capacity"),
-    (r"vehicles|cars|trucks|lorries|автомобил(?:ей|я|и)|машин|транспортных средств", "vehicles", 1.0, "capacity"),
+    (r"vehicles|cars|trucks|lorries|автомобил(?:ей|я|и)|машин|грузовик(?:ов|а|и)|фур|транспортных средств", "vehicles", 1.0,
+     "capacity"),
     (r"people|persons|человек", "persons", 1.0, "passenger_volume"),  # "2 млн человек в год": passengers
 ]
 RATE_ONLY = ("trains", "vehicles", "persons")  # without "a day" or "a year" these are counts, not capacities
@@ -88,10 +91,10 @@ QUANTITY = re.compile(
 # "10 billion cubic meters (bcm) of Turkmen gas a year", "5 млн тонн грузов в год".
 PER_YEAR = re.compile(r"^\W{0,3}(?:\([^()]{1,15}\)\s?)?(?:of (?:[\w-]+ ){1,3}|(?:[а-яё]+ ){1,2})?"
                       r"(?:per year|a year(?! (?:earlier|ago|before|later|after|on))|per annum|p\.a\.|annually|each year|every year|/year|/yr|"
-                      r"a day|per day|daily|в год|ежегодно|в сутки|ежесуточно|per month)", re.I)
+                      r"a day|per day|daily|в год|ежегодно|в сутки|ежесуточно|per month|/год|/г\.|/сут|/y\b|/d\b|/day)", re.I)
 ANNUAL_BEFORE = re.compile(r"(?<!\w)(?:annual|yearly|ежегодн\w*|(?:средне)?годов\w*)(?!\w)(?!\s+(?:выражени|темп|рост))"
                            r"[^.;:!?]{0,60}$", re.I)  # "в годовом выражении" is year-on-year
-PER_DAY = re.compile(r"a day|per day|daily|в сутки|ежесуточно", re.I)
+PER_DAY = re.compile(r"a day|per day|daily|в сутки|ежесуточно|/сут|/d\b|/day", re.I)
 YEAR_NEAR = re.compile(r"\b(?:by|in|until|до|к|в)\s+((?:19|20)\d{2})\b")
 # Not a quantity of the project: a speed ("160 km/h"), a distance to a place ("70 km south-east
 # of Aktau", "в 70 км от Актау", "30 km from the border"), a width ("a corridor 2 km wide").
