@@ -663,3 +663,25 @@ def test_prices_per_unit_a_year_earlier_and_wagons_are_no_quantities():
     assert _q("It carried 20 million tonnes, up from 16 million tonnes a year earlier.", "en", NOV) == [
         (20e6, "t"), (16e6, "t")]
     assert _q("The average wagon carries 68 tonnes.") == []
+
+
+@pytest.mark.parametrize("sentence,value", [
+    ("Линию сдадут во II полугодии 2027 г.", "2027-07/2027-12"),
+    ("В 1-м полугодии 2026 года объём вырос.", "2026-01/2026-06"),
+    ("Работы завершат в 3-м квартале 2027 года.", "2027-07/2027-09"),
+    ("Проект завершат в 2028-м.", "2028"),
+    ("В нынешнем году начнётся стройка.", "2026"),
+])
+def test_russian_ordinals_in_figures_and_roman_numerals(sentence, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, "ru")] == [value]
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("Терминал мощностью 2 млн т/год.", "ru", [(2e6, "t/a")]),
+    ("An LNG plant of 5 mtpa is planned.", "en", [(5e6, "t/a")]),
+    ("The 3 Mt/y terminal opened.", "en", [(3e6, "t/a")]),
+    ("A capacity of 400,000 tpa.", "en", [(400000, "t/a")]),
+    ("Переход пропустит 500 грузовиков в сутки.", "ru", [(500, "vehicles/d")]),
+])
+def test_rate_units_written_as_one(sentence, language, expected):
+    assert _q(sentence, language) == expected
