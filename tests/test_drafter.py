@@ -685,3 +685,14 @@ def test_russian_ordinals_in_figures_and_roman_numerals(sentence, value):
 ])
 def test_rate_units_written_as_one(sentence, language, expected):
     assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("The plant will generate 5.6 billion kilowatt-hours a year.", "en", [(5.6e9, "kWh/a")]),
+    ("Exports reached 3 TWh annually.", "en", [(3e9, "kWh/a")]),
+    ("Накопитель ёмкостью 16 ГВт·ч.", "ru", [(16e6, "kWh")]),
+    ("A 1.2 GW plant and a 600MW unit.", "en", [(1200, "MW"), (600, "MW")]),
+    ("two gigawatts of wind", "en", [(2000, "MW")]),
+])
+def test_energy_and_power_units(sentence, language, expected):
+    assert _q(sentence, language) == expected
