@@ -696,3 +696,22 @@ def test_rate_units_written_as_one(sentence, language, expected):
 ])
 def test_energy_and_power_units(sentence, language, expected):
     assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,value", [
+    ("The terminal will open by year-end.", "2026-12"),
+    ("Completion is now expected end-2027.", "2027-12"),
+    ("The line should open as early as 2028.", "2028"),
+    ("It must be finished no later than 2029.", "2029"),
+    ("Tenders follow in the third quarter.", "2026-07/2026-09"),
+    ("Works resume in mid-March.", "2026-03"),
+    ("Talks will go on until the middle of 2027.", "2027-06"),
+    ("Between 2021 and 2025 the line carried 40 Mt.", "2021/2025"),
+    ("Traffic fell during 2025.", "2025"),
+])
+def test_more_english_periods(sentence, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED)] == [value]
+
+
+def test_an_end_user_is_no_date():
+    assert find_dates("The end-user pays the tariff in the middle of the road.", PUBLISHED) == []

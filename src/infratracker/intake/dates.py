@@ -190,6 +190,20 @@ def _ord_ru(word: str) -> int:
 
 
 EN_RULES: list[Rule] = [
+    _gated(("between", "from"), re.compile(rf"\b(?i:between|from) (?P<y1>(?:19|20)\d{{2}}) (?i:and|to|through|until) "
+                                          rf"(?P<y2>(?:19|20)\d{{2}})\b"),
+           lambda m, b: f"{m['y1']}/{m['y2']}" if m["y1"] < m["y2"] else None),
+    _gated(("year-end", "year end", "end-"), re.compile(
+        rf"\b(?:(?:by|at|before|until|to) )?(?:the )?(?:year[- ]end(?: of)?|end-)(?: ?{YEAR})?\b", re.I),
+        lambda m, b: _ym(int(m["year"]) if m["year"] else b.year, 12) if m["year"] or "year" in m.group(0).lower()
+        else None),
+    _gated(("middle of",), re.compile(rf"\b(?:by |in |until )?(?:the )?middle of (?:{YEAR}|{REL_YEAR_EN})", re.I),
+           lambda m, b: _ym(_year_of(m, b), 6)),
+    _gated(("half", "quarter"), re.compile(
+        r"\b(?i:in|by|during|for|until) the (?P<ord>first|second|third|fourth|1st|2nd|3rd|4th) (?P<what>half|quarter)\b"
+        r"(?! of)(?!,? (?:19|20)\d{2})", re.I),
+        lambda m, b: (_half if m["what"].lower() == "half" else _quarter)(ORD_EN[m["ord"].lower()], b.year)
+        if m["what"].lower() == "quarter" or ORD_EN[m["ord"].lower()] <= 2 else None),
     _gated(('half',), re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|1st|2nd) half of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
      lambda m, b: _half(ORD_EN[m["ord"].lower()], _year_of(m, b))),
     _gated(('quarter',), re.compile(rf"\b(?:(?:the )?(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th) quarter of (?:{YEAR}|{REL_YEAR_EN}))", re.I),
@@ -213,16 +227,18 @@ EN_RULES: list[Rule] = [
      lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
     (re.compile(rf"\b(?:on )?{EN_MONTH} (?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? {YEAR})?(?!\d)", re.I),
      lambda m, b: _day(int(m["year"] or b.year), _month_en(m["mon"]), int(m["day"]))),
-    (re.compile(rf"\b(?:(?:in|since|from|until|by|before|after|of|early|late|mid-) )?(?:(?:early|late|mid-?) )?{EN_MONTH},? {YEAR}\b", re.I),
+    (re.compile(rf"\b(?:(?:in|since|from|until|by|before|after|of|early|late|mid-) )?(?:(?:early|late) |mid-? ?|end-)?{EN_MONTH},? {YEAR}\b", re.I),
      lambda m, b: _ym(int(m["year"]), _month_en(m["mon"]))),
     (re.compile(rf"\blast (?P<mon>{EN_MONTH_NAMES})\b(?! \d)", re.I),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, last=True)),
-    (re.compile(rf"\b(?:(?i:in|since|until|by|from) (?:(?:early|late|mid-?) )?|(?i:early|late) )(?P<mon>{EN_MONTH_NAMES})\b(?! \d)"),
+    (re.compile(rf"\b(?:(?i:in|since|until|by|from) (?:(?i:early|late) |(?i:mid|end)-|(?i:mid) )?|(?i:early|late) |(?i:mid|end)-)"
+                rf"(?P<mon>{EN_MONTH_NAMES})\b(?! \d)"),
      lambda m, b: _month_no_year(_month_en(m["mon"]), b, bare=True)),
     (re.compile(r"\b(?P<y1>(?:19|20)\d{2})[–-](?P<y2>(?:19|20)\d{2})\b"), lambda m, b: f"{m['y1']}/{m['y2']}"),
     (re.compile(r"\b(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})\b"), lambda m, b: m["iso"]),
     (NUMERIC_DAY, lambda m, b: _day(int(m["year"]), int(m["mon"]), int(m["day"]))),
-    (re.compile(rf"\b(?i:in|by|since|until|from|before|after|through|starting|as of|of) {YEAR}\b(?![-–]\d)"),
+    (re.compile(rf"\b(?i:in|by|since|until|till|from|before|after|through|throughout|during|starting|as of|of|than|"
+                rf"as early as|around|beyond) {YEAR}\b(?![-–]\d)"),
      lambda m, b: m["year"]),
     (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
     (re.compile(r"\b(?P<rel>next|last|this) month\b", re.I), lambda m, b: _rel_month(m["rel"], b)),
@@ -302,7 +318,7 @@ def _stamp(sentence: str, start: int, end: int, value: str, published: dt.date |
     return bool(DATELINE_BEFORE.match(sentence[:start]) and AGENCY_AFTER.match(sentence[end:end + 40]))
 
 
-DATE_HINT = re.compile(r"\d|year|month|месяц|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
+DATE_HINT = re.compile(r"\d|year|month|quarter|half|месяц|квартал|полугоди|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
                        r"friday|saturday|sunday|год|январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|"
                        r"ноябр|декабр|понедельник|вторник|сред|четверг|пятниц|суббот|воскресен", re.I)
 
