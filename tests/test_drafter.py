@@ -715,3 +715,13 @@ def test_more_english_periods(sentence, value):
 
 def test_an_end_user_is_no_date():
     assert find_dates("The end-user pays the tariff in the middle of the road.", PUBLISHED) == []
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Kazakhstan's GDP reached $260 billion last year.", "en"),
+    ("The operator posted a net profit of 12 billion tenge.", "en"),
+    ("ВВП страны составил 100 млрд долларов.", "ru"),
+    ("Чистая прибыль компании выросла до 5 млрд рублей.", "ru"),
+])
+def test_accounts_are_no_project_amounts(sentence, language):
+    assert money(sentence, language) == []

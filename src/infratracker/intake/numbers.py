@@ -158,6 +158,10 @@ PER_UNIT = re.compile(r"^\s?(?:per|a|an|for each|for every|за|в расчет�
                       r"тысячу\s+|1000\s+|одну\s+|один\s+)?(?:metric\s+)?(?:tonne|ton\b|tons\b|container|TEU|barrel|"
                       r"cubic|kWh|MWh|kilowatt|megawatt|passenger|ticket|vehicle|wagon|car\b|truck|trip|km\b|kilomet|"
                       r"тонн|контейнер|баррел|куб|кВт|МВт|мегаватт|пассажир|билет|вагон|поездк|рейс|км\b|километр)", re.I)
+# A country's or company's accounts are no sum for a project: "GDP of $260 billion", "net profit
+# of 12 billion tenge", "market capitalisation", "average salary".
+ACCOUNTS_BEFORE = re.compile(r"(?:\bGDP|\bВВП|(?:net )?profit|прибыл\w*|market capitali[sz]ation|капитализаци\w*|"
+                             r"salar(?:y|ies)|зарплат\w*|заработн\w+ плат\w*|pensions?|пенси\w*)[^.;]{0,40}$", re.I)
 # Below this an amount is no infrastructure sum ("$500", "5 000 рублей").
 MIN_AMOUNT = 10_000
 
@@ -300,7 +304,8 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
                 value = parse_number(m["num2"], language) * _scale(m)
             else:
                 value = parse_number(m["num"], language) * _scale(m)
-            if value < MIN_AMOUNT or PER_UNIT.match(text[m.end():m.end() + 40]):
+            if value < MIN_AMOUNT or PER_UNIT.match(text[m.end():m.end() + 40]) \
+                    or ACCOUNTS_BEFORE.search(text[max(0, m.start() - 60):m.start()]):
                 taken.append(range(m.start(), m.end()))
                 continue  # "5 USD" is not news about infrastructure; nor is "$150 per tonne"
             taken.append(range(m.start(), m.end()))
