@@ -725,3 +725,12 @@ def test_an_end_user_is_no_date():
 ])
 def test_accounts_are_no_project_amounts(sentence, language):
     assert money(sentence, language) == []
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("It adds 10,000 square metres of warehouses.", "en", [(10000, "m2")]),
+    ("Склад площадью 20 тыс. кв. м.", "ru", [(20000, "m2")]),
+    ("The channel will be 4.5 metres deep.", "en", [(4.5, "m")]),
+])
+def test_square_metres_are_areas_not_lengths(sentence, language, expected):
+    assert _q(sentence, language) == expected
