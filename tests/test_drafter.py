@@ -734,3 +734,8 @@ def test_accounts_are_no_project_amounts(sentence, language):
 ])
 def test_square_metres_are_areas_not_lengths(sentence, language, expected):
     assert _q(sentence, language) == expected
+
+
+def test_russian_metres_written_as_m():
+    assert _q("Плотина высотой 256 м, длиной 1 км.", "ru") == [(256, "m"), (1, "km")]
+    assert _q("Склад построят в 300 м от станции.", "ru") == []
