@@ -247,7 +247,7 @@ EN_RULES: list[Rule] = [
      lambda m, b: _weekday(EN_WEEKDAYS.index(m["wd"].lower()), b)),
 ]
 
-RU_YEAR_TAIL = r"(?:\s+г(?:ода|оду|г)?\.?)?"
+RU_YEAR_TAIL = r"(?:\s+(?:года|году|гг?\.))?"  # "года" without the full stop that may close the sentence
 RU_RULES: list[Rule] = [
     _gated(('полугоди', 'половин'), re.compile(rf"(?P<ord>перв\w+|втор\w+|I|II|[12]-?(?:м|й|ом|ое|е))\s+(?:полугоди\w+|половин\w+)\s+(?:{YEAR}{RU_YEAR_TAIL}|{REL_YEAR_RU})", re.I),
      lambda m, b: _half(_ord_ru(m["ord"]), _year_of(m, b))),
