@@ -739,3 +739,9 @@ def test_square_metres_are_areas_not_lengths(sentence, language, expected):
 def test_russian_metres_written_as_m():
     assert _q("Плотина высотой 256 м, длиной 1 км.", "ru") == [(256, "m"), (1, "km")]
     assert _q("Склад построят в 300 м от станции.", "ru") == []
+
+
+def test_latin_t_after_a_scale_and_pax():
+    assert _q("The port handled 5.2 million t of cargo in 2025.") == [(5.2e6, "t/a")]
+    assert _q("The airport will serve 12 million pax a year.") == [(12e6, "passenger/a")]
+    assert _q("Section 5 t and a 3 t truck.") == []

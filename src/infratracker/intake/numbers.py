@@ -69,9 +69,9 @@ UNITS = [
     (r"mtpa|Mt/y(?:ear)?|млн т/год", "t/a", 1e6, "capacity"),  # million tonnes per annum: a rate in itself
     (r"tpa", "t/a", 1.0, "capacity"),
     (r"Mt", "t", 1e6, "capacity"),
-    (r"(?:metric )?ton(?:ne)?s?|тонн[аы]?|т\.?(?=\s|$|,|/)", "t", 1.0, "capacity"),
+    (r"(?:metric )?ton(?:ne)?s?|тонн[аы]?|[тt]\.?(?=\s|$|,|/)", "t", 1.0, "capacity"),  # Latin "t" only after a scale
     (r"TEUs?|ДФЭ|twenty-foot equivalent units", "TEU", 1.0, "capacity"),
-    (r"passengers|пассажир(?:а|ов)?", "passenger", 1.0, "passenger_volume"),
+    (r"passengers|pax|пассажир(?:а|ов)?", "passenger", 1.0, "passenger_volume"),
     (r"TWh|ТВт·?ч", "kWh", 1e9, "capacity"),
     (r"GWh|ГВт·?ч|gigawatt-hours?", "kWh", 1e6, "capacity"),
     (r"MWh|МВт·?ч|megawatt-hours?", "kWh", 1e3, "capacity"),
@@ -434,6 +434,8 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
         _pattern, unit, factor, kind = UNITS[i]
         if unit == "m" and not m["scale"] and re.fullmatch(r"m", m[f"u{i}"], re.I):
             continue  # a bare "m" after a number is as often "million" as "metre"
+        if unit == "t" and not m["scale"] and re.fullmatch(r"t\.?", m[f"u{i}"], re.I):
+            continue  # "5 t" in English is rare and ambiguous; "5 million t" is tonnes
         after = text[m.end():m.end() + 80]
         before = text[max(0, m.start() - 60):m.start()]
         if unit in ("km", "m") and (SPEED_AFTER.match(after) or WHERE_AFTER.match(after)
