@@ -745,3 +745,13 @@ def test_latin_t_after_a_scale_and_pax():
     assert _q("The port handled 5.2 million t of cargo in 2025.") == [(5.2e6, "t/a")]
     assert _q("The airport will serve 12 million pax a year.") == [(12e6, "passenger/a")]
     assert _q("Section 5 t and a 3 t truck.") == []
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("The ministers will meet on Friday.", "en", "2026-04-03"),
+    ("The ministers met on Friday.", "en", "2026-03-27"),
+    ("Министры встретятся в пятницу.", "ru", "2026-04-03"),
+    ("Министры встретились в пятницу.", "ru", "2026-03-27"),
+])
+def test_a_weekday_in_the_future_tense_is_the_next_one(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]

@@ -73,8 +73,9 @@ def _year_of(m: re.Match, base: dt.date) -> int:
 
 
 def _weekday(index: int, base: dt.date) -> str:
-    """The latest such weekday on or before publication: news reports what has happened."""
-    return (base - dt.timedelta(days=(base.weekday() - index) % 7)).isoformat()
+    """The latest such weekday on or before publication: news reports what has happened (find_dates
+    moves it a week on when the nearest tense cue is a future one: "will meet on Friday")."""
+    return (base - dt.timedelta(days=(base.weekday() - index) % 7)).isoformat() + "~"
 
 
 def _month_no_year(month: int, base: dt.date, last: bool = False, bare: bool = False) -> str:
@@ -116,6 +117,11 @@ def _tense_cues(sentence: str, lang: str) -> list[tuple[int, str]]:
             if ps and "VERB" in ps[0].tag:
                 cues += [(m.start(), t) for t in ("futr", "past") if t in ps[0].tag]
     return cues
+
+
+def _nearest_tense(sentence: str, language: str, at: int) -> str | None:
+    cues = _tense_cues(sentence, "ru" if language == "ru" else "en")
+    return min(cues, key=lambda c: abs(c[0] - at))[1] if cues else None
 
 
 def _by_tense(value: str, sentence: str, base: dt.date, language: str, at: int = 0) -> str:
@@ -349,7 +355,12 @@ def find_dates(sentence: str, published: dt.date | None, language: str = "en") -
             except (ValueError, StopIteration):
                 continue
             if value and value.endswith("~"):
-                value = _by_tense(value[:-1], sentence, base, language, m.start()) if base else value[:-1]
+                if len(value) == 11:  # a weekday
+                    value = value[:-1]
+                    if base and value != base.isoformat() and _nearest_tense(sentence, language, m.start()) == "futr":
+                        value = (dt.date.fromisoformat(value) + dt.timedelta(days=7)).isoformat()
+                else:
+                    value = _by_tense(value[:-1], sentence, base, language, m.start()) if base else value[:-1]
             if value:
                 taken.append(range(m.start(), m.end()))
                 if _stamp(sentence, m.start(), m.end(), value, published):
