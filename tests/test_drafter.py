@@ -514,3 +514,433 @@ def test_pysbd_reads_only_an_articles_worth_of_a_huge_capture(monkeypatch):
     out = sentences(body, "en")
     assert sum(map(len, calls)) <= 1_000
     assert out[0] == "Mr. Smith went to Washington." and len(out) == 200
+
+
+# --- quantities, dates and amounts as the press states them (numbers.py, dates.py) -----------------
+
+def _q(sentence, language="en", published=PUBLISHED):
+    return [(q["value"], q["unit"]) for q in quantities(sentence, language, published)]
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    # the period written apart from the number, after what is measured
+    ("The port will handle 8 million tonnes of grain a year.", "en", [(8e6, "t/a")]),
+    ("The terminal has a capacity of 3 mln tonnes per annum.", "en", [(3e6, "t/a")]),
+    ("It will ship up to 7 billion cubic meters (bcm) of Russian gas a year.", "en", [(7e9, "m3/a")]),
+    ("Терминал будет переваливать до 4 млн тонн угля в год.", "ru", [(4e6, "t/a")]),
+    ("Газопровод пропускной способностью 12 млрд куб. м в год.", "ru", [(12e9, "m3/a")]),
+    # "annual" before it, with words and a dash between
+    ("The yard's annual throughput will grow from 80,000 to 150,000 TEU.", "en", [(80000, "TEU/a"), (150000, "TEU/a")]),
+    ("Среднегодовая выработка станции — около 2,1 млрд кВт·ч.", "ru", [(2.1e9, "kWh/a")]),
+    # one period for a list of figures
+    ("The line will carry 3 million tons of cargo and 200,000 passengers annually.", "en",
+     [(3e6, "t/a"), (200000, "passenger/a")]),
+    # a volume carried in a whole year, or to be reached by one, is a yearly volume
+    ("In 2024, the ferry line carried 2.3 million tonnes of cargo.", "en", [(2.3e6, "t/a")]),
+    ("The route handled 1.1 million tonnes last year.", "en", [(1.1e6, "t/a")]),
+    ("Грузооборот коридора должен достичь 20 млн тонн к 2030 году.", "ru", [(20e6, "t/a")]),
+    ("В прошлом году по маршруту перевезли 3,4 млн т грузов.", "ru", [(3.4e6, "t/a")]),
+    # ...but not one for part of a year, nor a store or a ship
+    ("In the first nine months of 2026 the port handled 3 million tonnes.", "en", [(3e6, "t")]),
+    ("В первом полугодии 2026 года перевезено 2,2 млн т.", "ru", [(2.2e6, "t")]),
+    ("An underground storage capacity of 4 bcm.", "en", [(4e9, "m3")]),
+    ("The company bought three 1,200-TEU vessels in 2025.", "en", [(1200, "TEU")]),
+    # trains and vehicles are a capacity only per day
+    ("Throughput will rise to 24 pairs of trains per day.", "en", [(24, "trains/d")]),
+    ("The bridge can take 15,000 vehicles a day.", "en", [(15000, "vehicles/d")]),
+    ("Трасса рассчитана на восемь тысяч автомобилей в сутки.", "ru", [(8000, "vehicles/d")]),
+    ("The first 12 trains and 300 trucks crossed the border.", "en", []),
+    # lengths, areas and power
+    ("A 95-километровая ветка.", "ru", [(95, "km")]),
+    ("строительство 120-километровой дороги", "ru", [(120, "km")]),
+    ("The free zone covers 4.5 sq km next to 200 hectares of farmland.", "en", [(4.5, "km2"), (200, "ha")]),
+    ("A 2.4 GW plant and a 220 kV line.", "en", [(2400, "MW"), (220, "kV")]),
+    # from one figure to another: both, in the second one's unit
+    ("Capacity will be raised from 4 million to 9 million tonnes a year.", "en", [(4e6, "t/a"), (9e6, "t/a")]),
+    ("Мощность вырастет с 3 до 5 млн тонн в год.", "ru", [(3e6, "t/a"), (5e6, "t/a")]),
+])
+def test_quantities_per_period_and_units(sentence, language, expected):
+    assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Trains will run at up to 160 km/h.", "en"),
+    ("Поезда пойдут со скоростью 120 км/ч.", "ru"),
+    ("The depot lies 45 km north-west of the capital.", "en"),
+    ("The station is 12 km from the border.", "en"),
+    ("Станция расположена в 30 км от границы.", "ru"),
+    ("Терминал построят в 15 км к югу от города.", "ru"),
+    ("The survey covers a strip 3 kilometres wide.", "en"),
+    ("Traffic grew 12% and 40 percent of it was transit.", "en"),
+    ("The 58-year-old minister signed Article 5 in 2026 for $40 million.", "en"),
+])
+def test_no_false_quantities(sentence, language):
+    assert _q(sentence, language) == []
+
+
+def test_a_route_length_from_one_place_to_another_is_kept():
+    assert _q("The road runs 410 km from Osh to Irkeshtam.") == [(410, "km")]
+
+
+def test_length_ranges_take_the_upper_end_and_keep_the_range():
+    for sentence in ("The line will be 1,300-1,450 km long.", "a cable between 1,300 and 1,450 km long",
+                     "Протяжённость трассы составит 1 300–1 450 км."):
+        [q] = quantities(sentence, "ru" if "трасс" in sentence else "en")
+        assert (q["value"], q["unit"], q["range"]) == (1450, "km", [1300, 1450])
+
+
+def test_number_words_before_a_figure_count_the_figures_things():
+    assert _q("The line ordered three 600-TEU feeder ships.") == [(600, "TEU")]
+    assert _q("Построят сорок мостов и 2 тоннеля длиной 3 км.", "ru") == [(3, "km"), (40, "bridges"), (2, "tunnels")]
+
+
+def test_a_rate_carries_to_the_next_sentence_that_changes_the_figure(lexicon):
+    found = draft_of("The terminal handles 5 million tonnes a year. After the upgrade it will reach 8 million "
+                     "tonnes. A 40,000-tonne silo was also built.", lexicon)
+    assert [(q["value"], q["unit"]) for q in found["draft"]["quantities"]] == [
+        (5e6, "t/a"), (8e6, "t/a"), (40000, "t")]
+
+
+@pytest.mark.parametrize("sentence,language,amount,low", [
+    ("The bridge will cost $1.1-1.3 billion.", "en", 1.3e9, 1.1e9),
+    ("The budget is EUR 200-250 million.", "en", 250e6, 200e6),
+])
+def test_money_ranges_take_the_upper_end(sentence, language, amount, low):
+    [a] = money(sentence, language)
+    assert (a["amount"], a["range"][0]) == (amount, low)
+
+
+@pytest.mark.parametrize("sentence,language,amount,currency", [
+    ("Стоимость оценивается в 1,1–1,3 млрд долларов.", "ru", 1.3e9, "USD"),
+    ("The bank will lend up to $450 million.", "en", 450e6, "USD"),
+    ("Банк выделит до 75 млн евро.", "ru", 75e6, "EUR"),
+    ("The contract is worth $12.75 million.", "en", 12.75e6, "USD"),
+])
+def test_money_keeps_precision_and_up_to(sentence, language, amount, currency):
+    assert [(a["amount"], a["currency"]) for a in money(sentence, language)] == [(amount, currency)]
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("Construction will begin early next year.", "en", "2027-01/2027-04"),
+    ("The tender is due in the first half of next year.", "en", "2027-01/2027-06"),
+    ("Testing is planned for the spring of 2027.", "en", "2027-03/2027-05"),
+    ("Deliveries start in H2 2027.", "en", "2027-07/2027-12"),
+    ("Работы начнутся в начале 2027 года.", "ru", "2027-01/2027-04"),
+    ("Линию запустят в конце 2028 года.", "ru", "2028-10/2028-12"),
+    ("Объект сдадут в середине следующего года.", "ru", "2027-06"),
+    ("Ветку достроили в конце прошлого года.", "ru", "2025-10/2025-12"),
+    ("Стройка пойдет весной 2027 года.", "ru", "2027-03/2027-05"),
+    ("Программа рассчитана с 2026 по 2030 год.", "ru", "2026/2030"),
+    ("Соглашение подписали в прошлом году.", "ru", "2025"),
+    ("Дорогу откроют к 2030 году.", "ru", "2030"),
+    ("It will open by the end of 2028.", "en", "2028-12"),
+])
+def test_partial_and_relative_dates(sentence, language, value):
+    assert value in [d["date"] for d in find_dates(sentence, PUBLISHED, language)]
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("ALMATY, Kazakhstan, April 2.", "en"),
+    ("TASHKENT. April 2 (Reuters) - The ministry said the line was approved.", "en"),
+    ("БИШКЕК, 2 апреля — Sputnik.", "ru"),
+    ("ДУШАНБЕ, 2 апреля. /ТАСС/. Министерство сообщило о начале работ.", "ru"),
+    ("By Anna Petrova · 2 April 2026", "en"),
+    ("2 April 2026, 09:40 Dana Serikova", "en"),
+    ("Updated: April 2, 2026", "en"),
+    ("A ferry leaves every Monday and on Fridays.", "en"),
+    ("Паром ходит каждый вторник.", "ru"),
+    ("The plan is part of Saudi Vision 2030 and the 2030 Agenda.", "en"),
+    ("The 62-year-old engineer, aged 62, keeps the line open 24/7.", "en"),
+])
+def test_no_false_dates(sentence, language):
+    assert find_dates(sentence, PUBLISHED, language) == []
+
+
+def test_a_press_release_dateline_that_starts_the_story_is_a_date():
+    assert [d["date"] for d in find_dates("Manila, April 2, 2026 – The Board approved a loan.", PUBLISHED)] == [
+        "2026-04-02"]
+    assert [d["date"] for d in find_dates("The deal was signed on 2 April 2026.", PUBLISHED)] == ["2026-04-02"]
+
+
+def test_no_figures_or_dates_from_an_issuers_boilerplate_or_a_heading(lexicon):
+    body = ("Projects to watch in 2027\n\n"
+            "The bank will lend $200 million for the 95-km road, due in 2028. "
+            "Uzbekistan became a founding member of the bank in 1992. "
+            "To date, the bank has invested more than $5 billion in 120 projects in the country.\n\n"
+            "About the Eurasian Fund\n"
+            "The fund began operations in 2009 and has committed $9 billion.")
+    draft = draft_of(body, lexicon)["draft"]
+    assert [d["date"] for d in draft["dates"]] == ["2028"]
+    assert [f["amount"] for f in draft["finance"]] == [200e6]
+    assert [q["value"] for q in draft["quantities"]] == [95]
+    ru = draft_of("Банк выделит 50 млн долларов на дорогу в 2027 году. С момента основания банк "
+                  "инвестировал 4 млрд долларов в 90 проектов.", lexicon, "ru")["draft"]
+    assert [f["amount"] for f in ru["finance"]] == [50e6]
+
+
+def test_quantity_and_date_rules_are_linear_on_long_input():
+    import time
+
+    sentence = ("from 1 to 2 " * 150 + "annual " + "capacity 5 " * 100 + "1,000-" * 100 + " km wide")[:1990]
+    start = time.perf_counter()
+    quantities(sentence, "en", PUBLISHED)
+    find_dates(sentence + " every " * 100, PUBLISHED)
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("The terminal, located 25 km east of the city, opened.", "en"),
+    ("The hub lies some 8 km outside Termez.", "en"),
+    ("Depots are planned within a radius of 50 km.", "en"),
+    ("The plant will cut CO2 emissions by 90,000 tonnes a year.", "en"),
+    ("The line saves 40,000 tonnes of CO2 annually.", "en"),
+    ("Выбросы парниковых газов сократятся на 70 тыс. тонн в год.", "ru"),
+    ("Станция находится в 25 км от города.", "ru"),
+])
+def test_no_locations_or_emissions_as_quantities(sentence, language):
+    assert _q(sentence, language) == []
+
+
+def test_a_low_carbon_port_still_has_a_capacity():
+    assert _q("A low-carbon port that will handle 10 million tonnes a year.") == [(10e6, "t/a")]
+
+
+def test_sentence_initial_years_and_months_are_dates():
+    assert [d["date"] for d in find_dates("In 2027, the line will open to traffic.", PUBLISHED)] == ["2027"]
+    assert [d["date"] for d in find_dates("In March the sides signed a tariff deal.", PUBLISHED)] == ["2026-03"]
+    assert find_dates("The line may open soon.", PUBLISHED) == []
+
+
+def test_the_year_a_volume_was_carried_in_is_its_year_not_a_date(lexicon):
+    draft = draft_of("In 2025, the corridor carried 4.1 million tonnes of cargo. The ferry line handled "
+                     "900,000 tonnes last year. Volumes are to reach 9 million tonnes by 2030.", lexicon)["draft"]
+    assert [(q["value"], q["unit"], q["target_year"]) for q in draft["quantities"]] == [
+        (4.1e6, "t/a", 2025), (900000, "t/a", 2025), (9e6, "t/a", 2030)]
+    assert [d["date"] for d in draft["dates"]] == ["2030"]
+    ru = draft_of("В 2025 году по коридору перевезли 3 млн тонн грузов.", lexicon, "ru")["draft"]
+    assert "dates" not in ru and ru["quantities"][0]["unit"] == "t/a"
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    # published on 2 April 2026: a month without its year is read by the sentence's tense
+    ("The memorandum was signed in November.", "en", "2025-11"),
+    ("The line will open in February.", "en", "2027-02"),
+    ("The next round is scheduled for talks in September.", "en", "2026-09"),
+    ("Стороны подписали протокол в ноябре.", "ru", "2025-11"),
+    ("Маршрут откроют в феврале.", "ru", "2027-02"),
+    ("В марте бюджет утвердили.", "ru", "2026-03"),
+])
+def test_a_month_without_its_year_follows_the_tense(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Transit costs $150 per tonne.", "en"),
+    ("The tariff is $40 a container.", "en"),
+    ("Цена газа составит 250 долларов за тысячу кубометров.", "ru"),
+    ("A ticket costs 5,000 tenge.", "en"),
+])
+def test_unit_prices_and_small_sums_are_no_amounts(sentence, language):
+    assert money(sentence, language) == []
+
+
+def test_a_yearly_sum_is_an_amount():
+    assert [a["amount"] for a in money("Монголия рассчитывает получать 1,5 млрд долларов в год.", "ru")] == [1.5e9]
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("The pass section has seven tunnels and 15 bridges.", "en", [(7, "tunnels"), (15, "bridges")]),
+    ("Along the route 22 new stations will be built.", "en", [(22, "stations")]),
+    ("На трассе возведут тридцать мостов и путепроводов.", "ru", [(30, "bridges and overpasses")]),
+    ("Проект включает 4 тоннеля.", "ru", [(4, "tunnels")]),
+    ("Bridge No. 12 was closed in 2025 for 3 days.", "en", []),
+])
+def test_counts_of_structures_as_curators_write_them(sentence, language, expected):
+    assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Baku, 2 April, AZERTAC", "en"),
+    ("ASTANA, April 2 (Xinhua) -- The line will open soon.", "en"),
+    ("BAKU, April 2. The agreement was signed by both sides.", "en"),
+    ("09:15 02.04.2026", "ru"),
+    ("Дорога откроется - Новости региона, 02.04.2026 | Новости региона", "ru"),
+])
+def test_more_datelines_and_page_stamps_are_no_dates(sentence, language):
+    assert find_dates(sentence, PUBLISHED, language) == []
+
+
+def test_numeric_day_first_dates():
+    assert [d["date"] for d in find_dates("Соглашение подписано 12.03.2026 в Ташкенте.", PUBLISHED, "ru")] == ["2026-03-12"]
+    assert [d["date"] for d in find_dates("The decree of 05.11.2025 took effect.", PUBLISHED)] == ["2025-11-05"]
+
+
+def test_axle_loads_and_cranes_are_no_volumes():
+    assert _q("The track will take an axle load of 25 tonnes.") == []
+    assert _q("Port cranes with a 100-tonne lift were delivered.") == []
+    assert _q("Путь рассчитан на нагрузку на ось 27 тонн.", "ru") == []
+
+
+def test_a_figure_takes_the_year_of_its_own_clause():
+    en = quantities("Last year the terminal handled 1.4 million tonnes, while the target is 3 million tonnes by 2030.",
+                    "en", PUBLISHED)
+    assert [(q["value"], q["unit"], q["target_year"]) for q in en] == [(1.4e6, "t/a", 2025), (3e6, "t/a", 2030)]
+    ru = quantities("В прошлом году объём составил 1,4 млн тонн, а к 2030 году его планируется довести до 3 млн тонн.",
+                    "ru", PUBLISHED)
+    assert [(q["value"], q["unit"], q["target_year"]) for q in ru] == [(1.4e6, "t/a", 2025), (3e6, "t/a", 2030)]
+    [bridge] = quantities("Мост длиной 350 метров, построенный в 1991 году, реконструируют.", "ru", PUBLISHED)
+    assert "target_year" not in bridge
+
+
+def test_money_between_two_sums_is_one_range():
+    [a] = money("The road is estimated to cost between $400 million and $450 million.")
+    assert (a["amount"], a["range"]) == (450e6, [400e6, 450e6])
+    assert [x["amount"] for x in money("The cost rose from $1.1 billion to $1.5 billion.")] == [1.1e9, 1.5e9]
+
+
+def test_membership_and_approvals_to_date_are_boilerplate(lexicon):
+    draft = draft_of("Uzbekistan became a member of the bank in 2003. To date, the bank has approved more than "
+                     "$4 billion for 150 projects in the country. The plan, adopted in December, foresees a "
+                     "$90 million loan.", lexicon)["draft"]
+    assert [f["amount"] for f in draft["finance"]] == [90e6]
+    assert [d["date"] for d in draft["dates"]] == ["2025-12"]
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("Traffic rose 9% in January-March to 5 million tonnes.", "en", "2026-01/2026-03"),
+    ("Talks ran from May to June 2025.", "en", "2025-05/2025-06"),
+    ("За январь–март перевезено 2 млн т.", "ru", "2026-01/2026-03"),
+    ("В январе-феврале 2025 года объём снизился.", "ru", "2025-01/2025-02"),
+    ("Работы шли с января по март.", "ru", "2026-01/2026-03"),
+])
+def test_month_ranges_are_periods(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]
+
+
+def test_year_on_year_is_not_a_yearly_volume():
+    assert _q("За январь–март объём вырос на 15% в годовом выражении, до 2,4 млн т.", "ru") == [(2.4e6, "t")]
+    assert _q("The hub will serve 3 million people a year.") == [(3e6, "passenger/a")]
+    assert _q("Пассажиропоток составит 2 млн человек в год, на стройке занято 4 тыс. человек.", "ru") == [
+        (2e6, "passenger/a")]
+
+
+def test_may_as_a_verb_is_a_future_and_may_as_a_month_is_not():
+    assert [d["date"] for d in find_dates("The line may close in March.", dt.date(2026, 11, 3))] == ["2027-03"]
+    assert [d["date"] for d in find_dates("In May the sides agreed a tariff.", dt.date(2026, 11, 3))] == ["2026-05"]
+
+
+NOV = dt.date(2026, 11, 4)
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("The next meeting is scheduled to be held in Tbilisi in September.", "en", "2027-09"),
+    ("Officials said the contract could be signed in December.", "en", "2026-12"),
+    ("Как сообщил источник, контракт может быть подписан в декабре.", "ru", "2026-12"),
+    ("The package will be presented next month.", "en", "2026-12"),
+    ("Об этом стало известно в прошлом месяце.", "ru", "2026-10"),
+])
+def test_the_tense_nearest_to_the_month_and_relative_months(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, NOV, language)] == [value]
+
+
+def test_a_short_month_alone_is_no_date():
+    assert find_dates("(Reporting by Olzhas Auyezov; Editing by Jan Harvey)", NOV) == []
+
+
+def test_prices_per_unit_a_year_earlier_and_wagons_are_no_quantities():
+    assert _q("Стороны обсуждали цену в 250 долларов за 1000 куб. м.", "ru") == []
+    assert _q("It carried 20 million tonnes, up from 16 million tonnes a year earlier.", "en", NOV) == [
+        (20e6, "t"), (16e6, "t")]
+    assert _q("The average wagon carries 68 tonnes.") == []
+
+
+@pytest.mark.parametrize("sentence,value", [
+    ("Линию сдадут во II полугодии 2027 г.", "2027-07/2027-12"),
+    ("В 1-м полугодии 2026 года объём вырос.", "2026-01/2026-06"),
+    ("Работы завершат в 3-м квартале 2027 года.", "2027-07/2027-09"),
+    ("Проект завершат в 2028-м.", "2028"),
+    ("В нынешнем году начнётся стройка.", "2026"),
+])
+def test_russian_ordinals_in_figures_and_roman_numerals(sentence, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, "ru")] == [value]
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("Терминал мощностью 2 млн т/год.", "ru", [(2e6, "t/a")]),
+    ("An LNG plant of 5 mtpa is planned.", "en", [(5e6, "t/a")]),
+    ("The 3 Mt/y terminal opened.", "en", [(3e6, "t/a")]),
+    ("A capacity of 400,000 tpa.", "en", [(400000, "t/a")]),
+    ("Переход пропустит 500 грузовиков в сутки.", "ru", [(500, "vehicles/d")]),
+])
+def test_rate_units_written_as_one(sentence, language, expected):
+    assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("The plant will generate 5.6 billion kilowatt-hours a year.", "en", [(5.6e9, "kWh/a")]),
+    ("Exports reached 3 TWh annually.", "en", [(3e9, "kWh/a")]),
+    ("Накопитель ёмкостью 16 ГВт·ч.", "ru", [(16e6, "kWh")]),
+    ("A 1.2 GW plant and a 600MW unit.", "en", [(1200, "MW"), (600, "MW")]),
+    ("two gigawatts of wind", "en", [(2000, "MW")]),
+])
+def test_energy_and_power_units(sentence, language, expected):
+    assert _q(sentence, language) == expected
+
+
+@pytest.mark.parametrize("sentence,value", [
+    ("The terminal will open by year-end.", "2026-12"),
+    ("Completion is now expected end-2027.", "2027-12"),
+    ("The line should open as early as 2028.", "2028"),
+    ("It must be finished no later than 2029.", "2029"),
+    ("Tenders follow in the third quarter.", "2026-07/2026-09"),
+    ("Works resume in mid-March.", "2026-03"),
+    ("Talks will go on until the middle of 2027.", "2027-06"),
+    ("Between 2021 and 2025 the line carried 40 Mt.", "2021/2025"),
+    ("Traffic fell during 2025.", "2025"),
+])
+def test_more_english_periods(sentence, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED)] == [value]
+
+
+def test_an_end_user_is_no_date():
+    assert find_dates("The end-user pays the tariff in the middle of the road.", PUBLISHED) == []
+
+
+@pytest.mark.parametrize("sentence,language", [
+    ("Kazakhstan's GDP reached $260 billion last year.", "en"),
+    ("The operator posted a net profit of 12 billion tenge.", "en"),
+    ("ВВП страны составил 100 млрд долларов.", "ru"),
+    ("Чистая прибыль компании выросла до 5 млрд рублей.", "ru"),
+])
+def test_accounts_are_no_project_amounts(sentence, language):
+    assert money(sentence, language) == []
+
+
+@pytest.mark.parametrize("sentence,language,expected", [
+    ("It adds 10,000 square metres of warehouses.", "en", [(10000, "m2")]),
+    ("Склад площадью 20 тыс. кв. м.", "ru", [(20000, "m2")]),
+    ("The channel will be 4.5 metres deep.", "en", [(4.5, "m")]),
+])
+def test_square_metres_are_areas_not_lengths(sentence, language, expected):
+    assert _q(sentence, language) == expected
+
+
+def test_russian_metres_written_as_m():
+    assert _q("Плотина высотой 256 м, длиной 1 км.", "ru") == [(256, "m"), (1, "km")]
+    assert _q("Склад построят в 300 м от станции.", "ru") == []
+
+
+def test_latin_t_after_a_scale_and_pax():
+    assert _q("The port handled 5.2 million t of cargo in 2025.") == [(5.2e6, "t/a")]
+    assert _q("The airport will serve 12 million pax a year.") == [(12e6, "passenger/a")]
+    assert _q("Section 5 t and a 3 t truck.") == []
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("The ministers will meet on Friday.", "en", "2026-04-03"),
+    ("The ministers met on Friday.", "en", "2026-03-27"),
+    ("Министры встретятся в пятницу.", "ru", "2026-04-03"),
+    ("Министры встретились в пятницу.", "ru", "2026-03-27"),
+])
+def test_a_weekday_in_the_future_tense_is_the_next_one(sentence, language, value):
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]

@@ -60,6 +60,24 @@ RU_COUNTRY_NAMES = {"RUS": ["Россия", "РФ"], "USA": ["США", "Амер
                     "TUR": ["Турция"], "IRN": ["Иран"], "MDA": ["Молдавия", "Молдова"],
                     "BLR": ["Белоруссия", "Беларусь"], "ARE": ["ОАЭ"]}
 
+# A press release's closing section on its issuer ("About AIIB", "Notes to editors", "О банке",
+# "Справка"): its figures and dates are the issuer's, not the project's. So is a sentence on the
+# issuer's own record ("To date, the Bank has invested more than €10.1 billion in 313 projects",
+# "Georgia became a founding member of AIIB in 2015").
+ABOUT_HEADING = re.compile(r"^(?:About (?:the )?[A-Z][\w&.’' -]{1,60}|Notes? (?:to|for) editors|О (?:банке|компании|фонде)\b"
+                           r"[^.]{0,40}|Справка[^.]{0,40}|Справочно[^.]{0,40})[:.]?$")
+INSTITUTION_RECORD = re.compile(r"\b(?:since (?:its|the bank's|the fund's) (?:inception|establishment|founding)|"
+                                r"(?:is|became|was) a (?:founding )?(?:member|shareholder) of|"
+                                r"(?:invested|financed|committed|provided|approved|allocated|lent|extended|disbursed)"
+                                r"[^;]{0,60}\b(?:in|across|for) (?:more than |over |some |about )?\d[\d,]* (?:projects|"
+                                r"operations|countries))|(?<!\w)(?:с момента (?:основания|создания|начала деятельности)|"
+                                r"(?:является|стал\w*) (?:одним из )?(?:учредител|основател|член\w* (?:банка|фонда))|"
+                                r"(?:инвестировал|профинансировал|вложил)\w*[^;]{0,60}\bв \d[\d ]* проект)", re.I)
+TARGET_WORDS = re.compile(r"(?i:by|until|before|not later than|к|до|не позднее)\s")
+# A heading inside the body (a repeated headline or a subheading): short, with no closing
+# punctuation and no "label: value" colon; its dates are stated again in the body.
+HEADING = re.compile(r"^(?=[^\n:]{1,90}$)(?!.*[.!?…;»”\"')]\s*$)(?:\S+\s+){0,11}\S+$")
+
 AGREEMENT_WORDS = re.compile(r"\b(memorandum|agreement|accord|treaty|protocol|roadmap|signed|signing)\b|"
                              r"(?<!\w)(меморандум|соглашени|договор|подписал|подписан)", re.I)
 
@@ -354,6 +372,8 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
         if len(entry["evidence"]) < 2 and all(e["quote"] != sentence for e in entry["evidence"]):
             entry["evidence"].append({"quote": sentence})
 
+    boilerplate = False  # after an "About <issuer>" heading
+    rates: dict[str, str] = {}  # the rates the previous sentence gave its units ("t" -> "t/a")
     for sentence in sentences(body, lang):
         chunks = names_mod.chunks(sentence)
         classified = [(c, names_mod.classify(sentence, c)) for c in chunks]
@@ -457,12 +477,26 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 entry = {"name": name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
                          "confidence": f.confidence, "quote": sentence}
                 add_draft(f.kind, name, entry)
-        for d in find_dates(sentence, published, lang):
-            add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
-        for a in money(sentence, lang):
-            add_draft("finance", f"{a['amount']} {a['currency']} {sentence}", {**a, "confidence": 0.8, "quote": sentence})
-        for q in quantities(sentence, lang):
-            add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
+        # Figures and dates: not in an issuer's boilerplate ("About AIIB" and what follows, "To date,
+        # the Bank has invested..."), and no dates from a heading that repeats the body.
+        boilerplate = boilerplate or bool(ABOUT_HEADING.match(sentence))
+        if not (boilerplate or INSTITUTION_RECORD.search(sentence)):
+            qs = quantities(sentence, lang, published, rates)
+            rates = {q["unit"].split("/")[0]: q["unit"] for q in qs if "/" in q["unit"]}
+            # "In 2025 the line carried 11.4 million tonnes": the year a volume was carried in is
+            # the volume's year (target_year), not the date of an event; a target ("by 2030") is both.
+            reported = {str(q["target_year"]) for q in qs if q["unit"].endswith("/a") and q.get("target_year")
+                        and (not published or q["target_year"] <= published.year)}
+            if not HEADING.match(sentence):
+                for d in find_dates(sentence, published, lang):
+                    if d["date"] in reported and not TARGET_WORDS.match(d["text"]):
+                        continue
+                    add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
+            for a in money(sentence, lang):
+                add_draft("finance", f"{a['amount']} {a['currency']} {sentence}",
+                          {**a, "confidence": 0.8, "quote": sentence})
+            for q in qs:
+                add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
         if AGREEMENT_WORDS.search(sentence):
             add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
     surnames = {p["name"].split()[-1] for p in draft["people"] if len(p["name"].split()) > 1}
