@@ -416,6 +416,9 @@ def test_eval_matching_rule(tmp_path):
     assert not meets("places", {"name": "Baku"}, {"name": "Batumi"})
     assert meets("quantities", {"value": 15e6, "unit": "t/a"}, {"value": 15000000, "unit": "t/year"})
     assert not meets("quantities", {"value": 15e6, "unit": "t"}, {"value": 15000000, "unit": "t/year"})
+    assert meets("quantities", {"value": 9, "unit": "tunnels"}, {"value": 9, "unit": "Tunnels (road)"})
+    assert not meets("quantities", {"value": 9, "unit": "tunnels"}, {"value": 9, "unit": "bridges"})
+    assert not meets("quantities", {"value": 9, "unit": "tunnels"}, {"value": 12, "unit": "tunnels"})
     assert meets("amounts", {"amount": 1.3e9, "currency": "EUR"}, {"amount": 1300000000, "currency": "EUR"})
     assert meets("dates", {"value": "2026-07/2026-12"}, {"value": "2026-07/2026-12"})
 
