@@ -53,7 +53,7 @@ def test_detects_every_kind_of_candidate(checkout):
     assert [p["name"] for p in draft["people"]] == ["Serdar Berdimuhamedow"]
     assert [(d["text"], d["date"]) for d in draft["dates"]] == [("On 12 March 2026", "2026-03-12"), ("by 2030", "2030")]
     assert [(a["amount"], a["currency"]) for a in draft["finance"]] == [(1.6e9, "USD"), (1.5e9, "EUR")]
-    assert [(q["text"], q["value"], q["unit"]) for q in draft["quantities"]] == [("908 km", 908, "km")]
+    assert [(q["value"], q["unit"], q["basis"]) for q in draft["quantities"]] == [(908, "km", "design")]
     assert all(0 < e["confidence"] <= 1 for kind in draft.values() for e in kind)
     assert [a["quote"][:40] for a in draft["agreements"]] == [
         "President Pezehizyan spoke in Astana abo", "On 12 March 2026 the sides signed a memo"]
@@ -115,7 +115,7 @@ def test_non_utf8_article(checkout, tmp_path, capsys):
     assert (checkout.archive / f"{sid}.txt").read_bytes() == text.encode("cp1251")
     draft = yaml.safe_load((checkout.extracts / f"{sid}.yaml").read_text(encoding="utf-8"))
     assert draft["source"]["encoding"] == "cp1251"
-    assert [(q["text"], q["value"], q["unit"]) for q in draft["draft"]["quantities"]] == [("7200 км", 7200, "km")]
+    assert [(q["value"], q["unit"], q["quote"]) for q in draft["draft"]["quantities"]] == [(7200, "km", text)]
     assert [c["id"] for c in draft["countries"]] == ["IRN", "RUS"]  # "Россию и Иран", in their case forms
     # the curator links it to the corridor, keeping the Russian name as an alias
     del draft["draft"]

@@ -311,7 +311,7 @@ def test_money(sentence, language, amount, currency):
 def test_loan_terms():
     [loan] = money("Russia will lend Iran 1.3 billion euros for 15 years at 2.5% per annum, with a grace "
                    "period of 5 years.")
-    assert (loan["kind"], loan["tenor_years"], loan["interest_rate_pct"], loan["grace_years"]) == ("loan", 15, 2.5, 5)
+    assert (loan["kind"], loan["tenor_years"], loan["interest_rate_pct"], loan["grace_period_years"]) == ("loan", 15, 2.5, 5)
     [ru] = money("ЕАБР предоставит кредит в размере 100 млн долларов сроком на 20 лет под 3% годовых.", "ru")
     assert (ru["kind"], ru["amount"], ru["tenor_years"], ru["interest_rate_pct"]) == ("loan", 1e8, 20, 3)
 

@@ -147,6 +147,11 @@ def unreviewed(draft: Any, shown: int = 3) -> str:
                 label = item.get("name") or item.get("text") or item.get("quote") or ""
                 if kind == "finance" and item.get("amount") is not None:
                     label = f"{item.get('amount')} {item.get('currency') or ''}".strip()
+                elif kind == "parties" and item.get("role"):
+                    who = next((v for k, v in item.items() if k.endswith("_id") and k != "project_id"), "")
+                    label = f"{who} as {item['role']}"
+                elif kind == "status_events" and item.get("status"):
+                    label = f"{item.get('project_id', '')}: {item['status']}"
                 labels.append(str(label)[:60])
         more = ", ..." if len(items) > shown else ""
         parts.append(f"{len(items)} {kind} ({', '.join(labels)}{more})")

@@ -15,8 +15,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from slugify import slugify
+
 from infratracker.core import reference, registry
 from infratracker.core.paths import Layout
+from infratracker.intake import relations
+from infratracker.intake.linking import Linker
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 # A town in capitals before a comma opens a wire story ("ASTANA, March 3", "АШХАБАД, 29 сентября"):
@@ -331,11 +335,46 @@ def _of_place(chunk_text: str, name: str) -> bool:
         for p in parts)
 
 
+class NamedDrafts:
+    """Names of drafted projects and organisations, found again in later sentences where no cue
+    marks them ("The EBRD, which ..." after "the European Bank ... (EBRD) will lend"). Bounded:
+    the first MAX names, one compiled pattern rebuilt only when a name is added."""
+
+    MAX = 400
+
+    def __init__(self) -> None:
+        self.names: dict[str, tuple[str, str]] = {}
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, names: list[str], kind: str, record_id: str) -> None:
+        for name in names:
+            if len(name) >= 3 and name not in self.names and len(self.names) < self.MAX:
+                self.names[name] = (kind, record_id)
+                self._pattern = None
+
+    def find(self, sentence: str, mentions: list[Any]) -> list[Any]:
+        if not self.names:
+            return []
+        if self._pattern is None:
+            alternatives = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
+            self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+        out = []
+        for m in self._pattern.finditer(sentence):
+            if not any(x.start < m.end() and m.start() < x.end for x in mentions):
+                kind, record_id = self.names[m.group()]
+                out.append(relations.Mention(kind, record_id, m.start(), m.end(), known=False))
+        return out
+
+
 def _inside(start: int, end: int, chunk: Any) -> bool:
     return chunk.start <= start and end <= chunk.end and (end - start) < (chunk.end - chunk.start)
 
 
-DRAFT_KINDS = ("projects", "organisations", "people", "places", "agreements", "finance", "quantities", "dates")
+DRAFT_KINDS = ("projects", "organisations", "people", "places", "agreements", "parties", "finance", "quantities",
+               "status_events", "funding_constraints", "dates")
+LINKING_KINDS = ("parties", "finance", "quantities", "status_events", "funding_constraints")
+# Kinds drafted as records with an id of their own, which other proposals link to.
+RECORD_KINDS = ("projects", "organisations", "people", "places", "agreements", "funding_constraints")
 
 
 def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = None) -> dict[str, Any]:
@@ -356,16 +395,40 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
     parents: list[str] = []  # projects named so far, for the sections named after them
     acronyms: dict[str, str] = {}  # "(TAPI)" after a name: later uses of the acronym are that name
 
-    def add_draft(kind: str, key: str, entry: dict[str, Any]) -> None:
+    ids: dict[tuple[str, str], str] = {}  # a proposal's keys -> the id it was drafted with
+
+    def add_draft(kind: str, key: str, entry: dict[str, Any]) -> str:
+        """Adds the proposal unless it is one already made; returns its id, so that what else the
+        sentence says of it (a role, a loan, a stage) names the same proposal."""
         # One thing named twice ("газопровод «X»", "проект «X»") is one proposal: its aliases count.
         keys = {(kind, k.casefold()) for k in [key, *(entry.get("aliases") or [])]
                 if kind in ("projects", "organisations") or k == key}
         if kind == "projects":  # "the Bukhara–Miskin section" after "the Bukhara–Miskin railway section"
             keys |= {(kind, " ".join(t for t in tokens(k) if t not in ROUTE_WORDS))
                      for k in [key, *(entry.get("aliases") or [])] if re.search(r"\w[-–—]\w", k)}
-        if not keys & seen:
-            seen.update(keys)
-            draft[kind].append(entry)
+        known = keys & seen
+        if known:
+            return ids[next(iter(sorted(known)))]
+        seen.update(keys)
+        record_id = ""
+        if kind in RECORD_KINDS:  # the id the record will keep, so proposals can link to it
+            base = slugify(entry.get("name") or key)[:60].strip("-") or kind
+            record_id, n = base, 2
+            while record_id in taken_ids:
+                record_id, n = f"{base}-{n}", n + 1
+            taken_ids.add(record_id)
+            entry = {"id": record_id, **entry}
+        for k in keys:
+            ids[k] = record_id
+        draft[kind].append(entry)
+        return record_id
+
+    taken_ids: set[str] = set()
+    # What "the project" means in a sentence that names none: the project named most often so
+    # far (the latest of equals), as a news story keeps returning to its subject.
+    story: list[relations.Mention] = []
+    story_count: dict[str, tuple[int, int]] = {}
+    named = NamedDrafts()  # drafted projects and organisations, to find again by name
 
     def add_record(table: str, record_id: str, sentence: str) -> None:
         entry = found[SECTIONS[table]].setdefault(record_id, {"id": record_id, "evidence": []})
@@ -375,6 +438,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
     boilerplate = False  # after an "About <issuer>" heading
     rates: dict[str, str] = {}  # the rates the previous sentence gave its units ("t" -> "t/a")
     for sentence in sentences(body, lang):
+        mentions: list[relations.Mention] = []
         chunks = names_mod.chunks(sentence)
         classified = [(c, names_mod.classify(sentence, c)) for c in chunks]
         people = [(f.start, f.end) for _c, fs in classified for f in fs if f.kind == "people"]
@@ -420,6 +484,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})
             else:
                 add_record(hit[0], hit[1], sentence)
+                mentions.append(relations.Mention(hit[0], hit[1], start, end))
         if lang == "ru":
             ru_found = names_ru.find(sentence, lexicon.is_ru_country)
             classified.append((None, ru_found))
@@ -434,6 +499,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     continue
                 if table == "countries" or isinstance(value, str):
                     add_record(table, value, sentence)
+                    mentions.append(relations.Mention(table, value, start, end))
                 else:
                     add_draft("places", value["name"], {**value, "confidence": 0.7, "quote": sentence})
         if lang == "en":
@@ -460,6 +526,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 known = lexicon.link(f.kind, f.name)
                 if known:
                     add_record(f.kind, known, sentence)
+                    mentions.append(relations.Mention(f.kind, known, f.start, f.end))
                     continue
                 name = f.name
                 if f.kind in ("projects", "organisations"):
@@ -476,10 +543,15 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                     parents.append(f.name)
                 entry = {"name": name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
                          "confidence": f.confidence, "quote": sentence}
-                add_draft(f.kind, name, entry)
+                record_id = add_draft(f.kind, name, entry)
+                if f.kind in ("projects", "organisations") and f.end > f.start:
+                    mentions.append(relations.Mention(f.kind, record_id, f.start, f.end, known=False))
+                    named.add([f.name, *(f.extra.get("aliases") or [])], f.kind, record_id)
+        mentions += named.find(sentence, mentions)
         # Figures and dates: not in an issuer's boilerplate ("About AIIB" and what follows, "To date,
         # the Bank has invested..."), and no dates from a heading that repeats the body.
         boilerplate = boilerplate or bool(ABOUT_HEADING.match(sentence))
+        dated: list[dict[str, Any]] = []
         if not (boilerplate or INSTITUTION_RECORD.search(sentence)):
             qs = quantities(sentence, lang, published, rates)
             rates = {q["unit"].split("/")[0]: q["unit"] for q in qs if "/" in q["unit"]}
@@ -487,25 +559,47 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             # the volume's year (target_year), not the date of an event; a target ("by 2030") is both.
             reported = {str(q["target_year"]) for q in qs if q["unit"].endswith("/a") and q.get("target_year")
                         and (not published or q["target_year"] <= published.year)}
-            if not HEADING.match(sentence):
-                for d in find_dates(sentence, published, lang):
-                    if d["date"] in reported and not TARGET_WORDS.match(d["text"]):
-                        continue
-                    add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
+            dated = [] if HEADING.match(sentence) else find_dates(sentence, published, lang)
+            for d in dated:
+                if d["date"] in reported and not TARGET_WORDS.match(d["text"]):
+                    continue
+                add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
+            linked = Linker(sentence, mentions, story, lang, published)
             for a in money(sentence, lang):
                 add_draft("finance", f"{a['amount']} {a['currency']} {sentence}",
-                          {**a, "confidence": 0.8, "quote": sentence})
+                          {**linked.finance(a), "quote": sentence})
             for q in qs:
-                add_draft("quantities", f"{q['value']} {q['unit']} {sentence}", {**q, "confidence": 0.7, "quote": sentence})
+                add_draft("quantities", f"{q['value']} {q['unit']} {sentence}",
+                          {**linked.quantity(q), "quote": sentence})
+            for key, entry in linked.parties():
+                add_draft("parties", key, {**entry, "quote": sentence})
+            for key, entry in linked.status_events(published, dated):
+                add_draft("status_events", key, {**entry, "quote": sentence})
+            constraint = linked.constraint()
+            if constraint:
+                add_draft("funding_constraints", constraint["name"], {**constraint, "quote": sentence})
+        for m in mentions:
+            if m.kind == "projects":
+                story_count[m.ref] = (story_count.get(m.ref, (0, 0))[0] + 1, len(story_count) + 1)
+                if not story or story_count[m.ref] >= story_count.get(story[0].ref, (0, 0)):
+                    story[:] = [m]
         if AGREEMENT_WORDS.search(sentence):
-            add_draft("agreements", sentence, {"confidence": 0.5, "quote": sentence})
+            linked = Linker(sentence, mentions, story, lang, published)
+            add_draft("agreements", sentence, {**linked.agreement(published, dated), "quote": sentence})
     surnames = {p["name"].split()[-1] for p in draft["people"] if len(p["name"].split()) > 1}
     draft["people"] = [p for p in draft["people"] if len(p["name"].split()) > 1 or p["name"] not in surnames]
     for kind in ("projects", "organisations"):  # "TAPI gas pipeline" beside "the ...–India (TAPI) pipeline"
         def later_use(entry: dict[str, Any]) -> bool:
             first, _, rest = entry["name"].partition(" ")
             return first in acronyms and acronyms[first] != entry["name"] and rest == rest.lower()
-        draft[kind] = [e for e in draft[kind] if not later_use(e)]
+        dropped = [e for e in draft[kind] if later_use(e)]
+        draft[kind] = [e for e in draft[kind] if e not in dropped]
+        for e in dropped:  # what linked to the later use links to the name it abbreviates
+            full = ids.get((kind, acronyms[e["name"].partition(" ")[0]].casefold()))
+            for linked in (x for k in LINKING_KINDS for x in draft[k]):
+                for key, value in list(linked.items()):
+                    if key.endswith("_id") and value == e["id"] and full:
+                        linked[key] = full
     records = {section: sorted(entries.values(), key=lambda e: e["id"]) for section, entries in found.items() if entries}
     return {**records, "draft": {k: v for k, v in draft.items() if v}}
 

@@ -24,7 +24,7 @@ from infratracker.core import registry
 from infratracker.core.cells import parse_date
 from infratracker.core.paths import Layout, remove_stale
 
-from infratracker.intake.detection import Lexicon, build_lexicon, detect, tokens  # noqa: F401 (the API)
+from infratracker.intake.detection import RECORD_KINDS, Lexicon, build_lexicon, detect, tokens  # noqa: F401 (the API)
 
 
 class CurationError(Exception):
@@ -195,12 +195,18 @@ HEADER = """# Draft extract of {source_id}, written by `infratracker add-article
 # 1. Check `source:` (publisher, published_date, title): an empty field is unknown.
 # 2. The sections under it (countries, projects, people...) link records already in the data,
 #    each with its sentence as evidence: delete a false hit; add aliases and fields it states.
-# 3. `draft:` proposes what may be new, each with its whole sentence (`quote`) and a
-#    `confidence` (0-1): projects, organisations, people, places, finance, quantities, dates,
-#    agreements. Move each one the article supports into the sections above in the form of
-#    docs/curating.md (finance and quantities go under their project), delete the rest, then
-#    delete `draft:` and every `confidence:`. Until then `make build` refuses this file and
-#    lists what is left.
+# 3. `draft:` proposes what may be new, in the extract's own form, each with its whole sentence
+#    (`quote`) and a `confidence` (0-1, how sure the rule that found it is):
+#    - records, each with the `id` it would keep: projects, organisations, people, places,
+#      agreements (type, status, date, parties, projects), funding_constraints (sanctions);
+#    - links that name those ids or records in the data, each with its `project_id`: parties
+#      with roles (lender, borrower, contractor, operator...), finance rows (kind, financier,
+#      recipient, amount, currency, terms), quantities, status_events (the project's stage);
+#    - dates as written, with their ISO (partial) date, to copy where they belong.
+#    Move each one the article supports: a record into its section above, a link under its
+#    project (without `project_id`: the nesting says it), as in docs/curating.md; delete the
+#    rest. Then delete `draft:` and every `confidence:`. Until then `make build` refuses this
+#    file and lists what is left.
 # 4. Run `make build`: nothing enters data/ until everything validates.
 """
 

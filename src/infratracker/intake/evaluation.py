@@ -18,6 +18,17 @@ body as `add-article` would derive it, and its proposals are matched to the expe
 A proposal is right when it meets some expected item of its kind in the same article
 (precision = right proposals / proposals); an expected item is found when some proposal meets
 it (recall = found items / expected items). Two proposals of one item both count as right.
+
+Links are scored apart (`LINK_KINDS`, not in the overall figure, so that it stays comparable):
+
+- financiers: of the amounts met, whether the finance row's financier (a drafted or known
+  organisation, or a country) meets the expected `financier` by name (its words in brackets
+  left out); an amount whose expected financier is null and that names one is false;
+- statuses: of the projects met, whether the most advanced stage the draft gives the project
+  (`status_events`) is the expected `status` (planned: identification or preparation;
+  under_construction: implementation; completed: completion or maintenance);
+- constraints: a drafted funding constraint meets an expected one when their quotes are the
+  same sentence (one holds the other).
 """
 from __future__ import annotations
 
@@ -35,6 +46,10 @@ from infratracker.core import captures
 
 KINDS = ("countries", "projects", "organisations", "people", "places", "amounts", "quantities", "dates")
 NAME_KINDS = ("projects", "organisations", "people", "places")
+LINK_KINDS = ("financiers", "statuses", "constraints")
+STAGES = ("identification", "preparation", "implementation", "completion", "maintenance")
+EXPECTED_STAGES = {"planned": {"identification", "preparation"}, "under_construction": {"implementation"},
+                   "completed": {"completion", "maintenance"}, "cancelled": {"cancelled"}}
 MIN_RATIO = 88
 GENERIC = {
     "the", "of", "and", "railway", "railways", "railroad", "rail", "line", "road", "highway", "motorway",
@@ -118,6 +133,8 @@ UNIT_WORDS = {"t": "tonne", "a": "year", "year": "year", "d": "day", "day": "day
 def unit_quantity(value: float, unit: str) -> Any | None:
     """The value as a pint quantity in base units; None for units pint cannot read."""
     text = re.sub(r"\s*\(.*$", "", str(unit)).strip()
+    # "percent complete", "percent share": a percentage of what the words say
+    text = re.sub(r"^(?:%|percent|per cent|процент\w*)(?:\s.*)?$", "percent", text, flags=re.I)
     parts = text.split("/")
     expr = " / ".join(UNIT_WORDS.get(p.strip(), p.strip()) for p in parts)
     try:
@@ -196,24 +213,100 @@ def proposals_of(detected: dict[str, Any], labels: dict[tuple[str, str], list[st
     return out
 
 
+def _quote(text: Any) -> str:
+    return " ".join(re.sub(r"[\"'«»“”„]", "", str(text or "")).split()).casefold()
+
+
+def _same_sentence(a: Any, b: Any) -> bool:
+    x, y = _quote(a), _quote(b)
+    return bool(x and y) and (x in y or y in x)
+
+
+def _bare(name: Any) -> str:
+    return re.sub(r"\s*\([^)]*\)", "", str(name or "")).strip()
+
+
+def score_links(detected: dict[str, Any], expected: dict[str, Any],
+                labels: dict[tuple[str, str], list[str]]) -> dict[str, dict[str, Any]]:
+    """Financiers of the amounts met, stages of the projects met, and constraints (module docstring)."""
+    draft = detected.get("draft") or {}
+    drafted = {(kind, e["id"]): [e.get("name"), *(e.get("aliases") or [])]
+               for kind in ("projects", "organisations") for e in draft.get(kind) or [] if e.get("id")}
+
+    def names(table: str, record_id: str) -> set[str]:
+        spelled = drafted.get((table, record_id)) or labels.get((table, record_id)) or [record_id]
+        return _names({"name": spelled[0], "aliases": spelled[1:]})
+
+    out: dict[str, dict[str, Any]] = {}
+    # financiers
+    rows = []
+    for f in draft.get("finance") or []:
+        payer = next(((t, f[k]) for t, k in (("organisations", "financier_organisation_id"),
+                                              ("countries", "financier_country_id")) if f.get(k)), None)
+        rows.append(({"amount": f["amount"], "currency": f["currency"]}, names(*payer) if payer else None))
+    wanted = [e for e in expected.get("amounts") or []]
+    proposed = right = 0
+    for amount, payer in rows:
+        met = [e for e in wanted if meets("amounts", amount, e)]
+        if not met or payer is None:
+            continue
+        proposed += 1
+        right += any(e.get("financier") and names_meet(payer, _names({"name": _bare(e["financier"])})) for e in met)
+    with_payer = [e for e in wanted if e.get("financier")]
+    found = sum(any(payer is not None and meets("amounts", a, e)
+                    and names_meet(payer, _names({"name": _bare(e["financier"])})) for a, payer in rows)
+                for e in with_payer)
+    out["financiers"] = {"proposed": proposed, "right": right, "expected": len(with_payer), "found": found}
+    # statuses
+    stage: dict[str, str] = {}
+    for ev in draft.get("status_events") or []:
+        old = stage.get(ev["project_id"])
+        if old is None or (ev["status"] in STAGES and (old not in STAGES or STAGES.index(ev["status"]) > STAGES.index(old))):
+            stage[ev["project_id"]] = ev["status"]
+    projects = [(names("projects", r["id"]), stage.get(r["id"])) for r in detected.get("projects") or []]
+    projects += [(names("projects", d["id"]), stage.get(d["id"])) for d in draft.get("projects") or []]
+    wanted = expected.get("projects") or []
+    proposed = right = 0
+    for spelled, st in projects:
+        met = [e for e in wanted if names_meet(spelled, _names(e))]
+        if met and st:
+            proposed += 1
+            right += any(st in EXPECTED_STAGES.get(str(e.get("status")), ()) for e in met)
+    with_status = [e for e in wanted if e.get("status")]
+    found = sum(any(st in EXPECTED_STAGES.get(str(e["status"]), ()) and names_meet(spelled, _names(e))
+                    for spelled, st in projects) for e in with_status)
+    out["statuses"] = {"proposed": proposed, "right": right, "expected": len(with_status), "found": found}
+    # constraints
+    props, wanted = draft.get("funding_constraints") or [], expected.get("constraints") or []
+    out["constraints"] = {
+        "proposed": len(props), "right": sum(any(_same_sentence(p["quote"], e.get("quote")) for e in wanted) for p in props),
+        "expected": len(wanted), "found": sum(any(_same_sentence(p["quote"], e.get("quote")) for p in props) for e in wanted)}
+    return out
+
+
 def evaluate(folder: Path, layout: Any) -> dict[str, Any]:
     from infratracker.intake.drafting import build_lexicon, detect
 
     lexicon = build_lexicon(layout)
     articles = []
     totals = {k: {"proposed": 0, "right": 0, "expected": 0, "found": 0} for k in KINDS}
+    links = {k: {"proposed": 0, "right": 0, "expected": 0, "found": 0} for k in LINK_KINDS}
     for case in load_cases(folder):
         detected = detect(case.body, lexicon, language=case.language, published=case.published)
         scores = score_case(proposals_of(detected, lexicon.labels), case.expected)
+        link_scores = score_links(detected, case.expected, lexicon.labels)
         for kind, s in scores.items():
             for key in totals[kind]:
                 totals[kind][key] += s[key]
-        articles.append({"article": case.name, "title": case.title, "kinds": scores})
+        for kind, s in link_scores.items():
+            for key in links[kind]:
+                links[kind][key] += s[key]
+        articles.append({"article": case.name, "title": case.title, "kinds": scores, "links": link_scores})
     overall = {key: sum(t[key] for t in totals.values()) for key in ("proposed", "right", "expected", "found")}
-    for row in [*totals.values(), overall]:
+    for row in [*totals.values(), overall, *links.values()]:
         row["precision"] = round(row["right"] / row["proposed"], 3) if row["proposed"] else None
         row["recall"] = round(row["found"] / row["expected"], 3) if row["expected"] else None
-    return {"folder": str(folder), "articles": articles, "kinds": totals, "overall": overall}
+    return {"folder": str(folder), "articles": articles, "kinds": totals, "overall": overall, "links": links}
 
 
 def table(report: dict[str, Any]) -> str:
@@ -221,9 +314,12 @@ def table(report: dict[str, Any]) -> str:
         return "-" if x is None else f"{100 * x:.1f}%"
 
     rows = [("kind", "proposed", "right", "precision", "expected", "found", "recall")]
-    for kind, t in [*report["kinds"].items(), ("overall", report["overall"])]:
-        rows.append((kind, str(t["proposed"]), str(t["right"]), pct(t["precision"]), str(t["expected"]),
-                     str(t["found"]), pct(t["recall"])))
+    link_rows = [("links (not in overall)", "", "", "", "", "", "")]
+    for kind, t in [*report["kinds"].items(), ("overall", report["overall"]), *report.get("links", {}).items()]:
+        (link_rows if kind in LINK_KINDS else rows).append(
+            (kind, str(t["proposed"]), str(t["right"]), pct(t["precision"]), str(t["expected"]),
+             str(t["found"]), pct(t["recall"])))
+    rows += link_rows if len(link_rows) > 1 else []
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -237,4 +333,4 @@ def misses(report: dict[str, Any], limit: int = 5) -> Iterable[str]:
                 yield (f"{art['article']} {kind}: false {s['false'][:limit]} missed {s['missed'][:limit]}")
 
 
-__all__ = ["KINDS", "evaluate", "load_cases", "meets", "misses", "normalise_name", "score_case", "table"]
+__all__ = ["KINDS", "LINK_KINDS", "evaluate", "load_cases", "meets", "misses", "normalise_name", "score_case", "table"]

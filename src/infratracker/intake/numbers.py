@@ -264,9 +264,30 @@ def _number_or_none(text: str | None, language: str) -> float | None:
     return parse_number(text, language) if text else None
 
 
-def _finance_kind(sentence: str, start: int) -> str:
-    """The kind named nearest before the amount, else anywhere in the sentence."""
+# A kind word just after the amount names it ("a 1.1 billion euro loan package", "a $3.5 million
+# technical assistance grant"); so does its source ("$62 million from the budget").
+KIND_AFTER = re.compile(r"^[\s-]*(?:[\w-]+\s+){0,3}?(?=(?:loan|credit|grant|equity|investment|кредит|заём|заем|займ|грант)\w*\b)",
+                        re.I)
+SOURCE_AFTER = re.compile(r"^[^.;]{0,30}?\b(?:from the (?:state |national |federal |republican |government )?budget|"
+                          r"из (?:республиканского |государственного |федерального |местного )?бюджета)", re.I)
+# Where a clause about other money begins: "... a loan of $150 million, while the government will contribute".
+CLAUSE = re.compile(r",\s*(?:while|whereas|and|but|with)\b|;|\bwhile\b|,\s*(?:а|но|и|при этом)\s", re.I)
+
+
+def _finance_kind(sentence: str, start: int, end: int | None = None) -> str:
+    """The kind named just after the amount, else nearest before it in its clause, else anywhere."""
+    if end is not None:
+        after = sentence[end:end + 60]
+        if SOURCE_AFTER.match(after):
+            return "budget_allocation"
+        m = KIND_AFTER.match(after)
+        if m:
+            word = after[m.end():].lower()
+            return next(kind for kind, pattern in FINANCE_KINDS if re.match(pattern, word))
     before = sentence[max(0, start - 80):start].lower()
+    cuts = [m.end() for m in CLAUSE.finditer(before)]
+    if cuts:
+        before = before[cuts[-1]:]
     best = None
     for kind, pattern in FINANCE_KINDS:
         for m in re.finditer(pattern, before):
@@ -310,13 +331,13 @@ def money(sentence: str, language: str = "en") -> list[dict[str, Any]]:
                 taken.append(range(m.start(), m.end()))
                 continue  # "5 USD" is not news about infrastructure; nor is "$150 per tonne"
             taken.append(range(m.start(), m.end()))
-            kind = _finance_kind(text, m.start())
+            kind = _finance_kind(text, m.start(), m.end())
             entry: dict[str, Any] = {"kind": kind, "amount": _round(value), "currency": cur,
                                      "text": m.group(0).strip()}
             if low is not None:
                 entry["range"] = [_round(low), _round(value)]
             if kind in ("loan", "credit_line"):
-                for key, pat in (("tenor_years", TENOR), ("grace_years", GRACE), ("interest_rate_pct", RATE)):
+                for key, pat in (("tenor_years", TENOR), ("grace_period_years", GRACE), ("interest_rate_pct", RATE)):
                     t = pat.search(text)
                     if t:
                         entry[key] = _round(parse_number(t["n"] or t["n2"], language))
@@ -516,7 +537,43 @@ def quantities(sentence: str, language: str = "en", published: Any = None,
         e.pop("attributive", None)
         if e["unit"].startswith("persons/"):
             e["unit"] = e["unit"].replace("persons", "passenger")
-    return [e for e in out if e["unit"] not in RATE_ONLY] + counts(text)
+    return [e for e in out if e["unit"] not in RATE_ONLY] + counts(text) + percentages(text)
+
+
+_PCT = r"(?P<num>\d+(?:[.,]\d+)?)\s*(?:%|percent\b|per\s+cent\b|процент\w*)"
+# How far the works have come: "is 60 percent complete", "construction has reached 45%",
+# "готовность объекта составляет 72%", "выполнены на 40%".
+PROGRESS = [re.compile(_PCT + r"\s+(?:complete|completed|done|finished|ready)\b", re.I),
+            re.compile(r"\b(?:progress|completion|construction|works?)\b[^.;%]{0,40}?\s(?:has\s+|have\s+)?(?:reached|stands?\s+at|is\s+at)\s+"
+                       r"(?:about\s+|around\s+|some\s+|over\s+|more\s+than\s+)?" + _PCT, re.I),
+            re.compile(r"(?<!\w)(?:готовност\w*|выполнен\w*)[^.;%]{0,40}?" + _PCT, re.I),
+            re.compile(_PCT + r"\s+готовност", re.I)]
+# A sentence on who owns what: every percentage in it is a share ("China will hold 51 percent,
+# Kyrgyzstan and Uzbekistan 24.5 percent each"; "доля Кыргызстана составит 34%").
+SHARE_CUE = re.compile(r"\b(?:stakes?|shares?|shareholding|shareholders?|equity|owns?|owned|holds?|hold|belongs?)\b|"
+                       r"(?<!\w)(?:дол[яиеюей]\w*|акци\w*|пакет\w*|акционер\w*|принадлеж\w*|владе\w*)", re.I)
+SHARE_NOT = re.compile(r"\b(?:market\s+share|share\s+of\s+(?:the\s+)?(?:market|trade|traffic|cargo|exports?|imports?)|"
+                       r"growth|increase|rise|fall|decline|interest\s+rate|rate)\b|рост|сниж|увелич|ставк|рын", re.I)
+
+
+def percentages(text: str) -> list[dict[str, Any]]:
+    """Progress of the works (kind `progress`) and ownership shares (kind `share`), in per cent."""
+    if "%" not in text and not re.search(r"percent|per cent|процент", text, re.I):
+        return []
+    out = []
+    taken: list[tuple[int, int]] = []
+    for pattern in PROGRESS:
+        for m in pattern.finditer(text):
+            if not any(a <= m.start("num") < b for a, b in taken):
+                taken.append((m.start("num"), m.end("num")))
+                out.append({"kind": "progress", "value": _round(parse_number(m["num"])), "unit": "%",
+                            "text": m.group(0).strip()})
+    if SHARE_CUE.search(text) and not SHARE_NOT.search(text):
+        for m in re.finditer(_PCT, text, re.I):
+            if not any(a <= m.start("num") < b for a, b in taken):
+                out.append({"kind": "share", "value": _round(parse_number(m["num"])), "unit": "%",
+                            "text": m.group(0).strip()})
+    return out
 
 
 __all__ = ["digits", "money", "parse_number", "quantities"]
