@@ -85,6 +85,40 @@ def test_add_article_archives_and_drafts(checkout, tmp_path, capsys):
     assert ("projects", "instc") in {(c["record_table"], c["record_id"]) for c in cits}
 
 
+def test_add_article_reads_published_sources_not_every_extract(checkout, tmp_path, capsys, repo, monkeypatch):
+    """A published extract is known from data/sources.csv; only an extract changed since the
+    build is parsed, and what it says now is what counts."""
+    import os
+    import time
+
+    old = time.time() - 3600  # every extract older than the published sources.csv
+    for f in checkout.extracts.glob("*.yaml"):
+        os.utime(f, (old, old))
+    os.utime(checkout.data / "sources.csv")
+    from infratracker.assemble import merge
+
+    def every_extract(*a, **k):
+        raise AssertionError("add-article parsed every extract")
+    monkeypatch.setattr(merge, "process_all", every_extract)
+    parsed = []
+    real = drafting.yaml.safe_load
+    monkeypatch.setattr(drafting.yaml, "safe_load",
+                        lambda text, *a: (parsed.append(text) if "archive_path" in str(text) else None) or real(text))
+    seed = repo.archive / "seetao-2025-12-16-yiha-summit.txt"
+    assert main(["--root", str(checkout.root), "add-article", str(seed)]) == 1
+    assert "already archived: same SHA-256 as source seetao-2025-12-16-yiha-summit" in capsys.readouterr().err
+    assert parsed == []
+    # edited since the build: read from the file, so its new URL is a duplicate's URL
+    extract = checkout.extracts / "seetao-2025-12-16-yiha-summit.yaml"
+    extract.write_text(extract.read_text(encoding="utf-8").replace("  url: null", "  url: https://example.org/y", 1),
+                       encoding="utf-8")
+    other = tmp_path / "c.txt"
+    other.write_text(KNOWN, encoding="utf-8")
+    assert main(["--root", str(checkout.root), "add-article", str(other), "--url", "https://example.org/y"]) == 1
+    assert "already archived: same URL as source seetao-2025-12-16-yiha-summit" in capsys.readouterr().err
+    assert len(parsed) == 1
+
+
 def test_same_article_twice_is_refused(checkout, tmp_path, capsys, repo):
     seed = repo.archive / "seetao-2025-12-16-yiha-summit.txt"
     assert main(["--root", str(checkout.root), "add-article", str(seed)]) == 1

@@ -87,7 +87,7 @@ AGREEMENT_WORDS = re.compile(r"\b(memorandum|agreement|accord|treaty|protocol|ro
 
 
 def tokens(text: str) -> tuple[str, ...]:
-    return tuple(t.casefold() for t in TOKEN.findall(text))
+    return tuple(map(str.casefold, TOKEN.findall(text)))
 
 
 @dataclass
@@ -227,11 +227,15 @@ class Lexicon:
         return choices[best[0]] if best else None
 
 
-def _read_table(layout: Layout, name: str) -> list[dict[str, str]]:
+def _read_table(layout: Layout, name: str, columns: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """A published table's rows; with `columns`, only those (a tenth of the time on 100k rows)."""
     path = layout.data / f"{name}.csv"
     if not path.exists():
         return []
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8")))
+    header = next(reader, [])
+    wanted = [(c, header.index(c)) for c in (columns or header) if c in header]
+    return [{c: row[i] for c, i in wanted} for row in reader if row]
 
 
 def _russian_country_names() -> dict[str, set[str]]:
@@ -258,9 +262,9 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000,
     lex = Lexicon()
     for res in registry.RESOURCES:
         if res.citable and res.label_column and res.name not in ("sources", "countries"):
-            for row in _read_table(layout, res.name):
+            for row in _read_table(layout, res.name, (res.label_column, res.primary_key[0])):
                 lex.add(row[res.label_column], res.name, row[res.primary_key[0]])
-    for alias in _read_table(layout, "aliases"):
+    for alias in _read_table(layout, "aliases", ("alias", "record_table", "record_id")):
         lex.add(alias["alias"], alias["record_table"], alias["record_id"])
     for c in pycountry.countries:
         for name in {c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)}:
