@@ -339,6 +339,53 @@ def _of_place(chunk_text: str, name: str) -> bool:
         for p in parts)
 
 
+# Latin-script words a Russian sentence uses that are no company: codes, units, numerals.
+NOT_AGENTS = {"USD", "EUR", "CNY", "RMB", "MW", "GW", "kW", "kWh", "MWh", "GWh", "TWh", "TEU", "LNG", "HVDC", "GDP",
+              "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "CEO", "EPC", "FEED", "PPP", "VAT", "CIS",
+              "ESG", "IT", "OK", "TV", "PR", "COVID", "SPV"}
+LATIN_NAME_RU = re.compile(r"(?<![\w«\"“])[A-Z][A-Za-z0-9&'’.-]*(?:\s+(?:[A-Z][A-Za-z0-9&'’.-]*|of|and|de))*(?![\w»\"”])")
+
+
+def _agents(sentence: str, classified: list[tuple[Any, list[Any]]], hits: list[tuple[str, int, int]],
+            language: str) -> list[tuple[Any, list[Any]]]:
+    """Names no rule classed that act as an organisation: a name a role cue marks ("Webuild
+    will build", "the contract was awarded to Tornvik"), and, in Russian, a name in Latin script
+    (CNPC, QazaqGaz), which the Russian press writes only for companies and brands."""
+    from infratracker.intake.names import Found
+
+    taken = [(f.start, f.end) for _c, fs in classified for f in fs] + [(s, e) for _t, s, e in hits]
+
+    def free(start: int, end: int) -> bool:
+        return not any(a < end and start < b for a, b in taken)
+
+    def name_like(c: Any) -> bool:
+        """Not a capitalised common word: a lone word needs an inner capital or to be an acronym
+        ("AzerEnerji", "KTZ"), unless it neither opens the sentence nor follows "the" ("Track
+        laying began", "the Bank said"); no figure ("USD180", "2021")."""
+        if not c.text[:1].isalpha() or re.search(r"\d", c.words[0]) or c.text in NOT_AGENTS:
+            return False
+        if len(c.words) > 1 or c.text.isupper() or re.search(r"[a-z][A-Z]", c.text):
+            return True
+        return c.start > 0 and not re.search(r"(?i)\bthe\s+$", sentence[:c.start])
+
+    out: list[tuple[Any, list[Any]]] = []
+    for c, fs in classified:
+        if language == "en" and c is not None and not fs and free(c.start, c.end) and name_like(c) \
+                and relations.roles(sentence, [relations.Mention("organisations", "", c.start, c.end)], language):
+            fs = [Found("organisations", c.text, c.start, c.end, 0.5, {"organisation_type": "company"})]
+            taken.append((c.start, c.end))
+        out.append((c, fs))
+    if language == "ru":
+        for m in LATIN_NAME_RU.finditer(sentence):
+            name = m.group().rstrip(".-")
+            if len(name) >= 2 and name not in NOT_AGENTS and free(m.start(), m.start() + len(name)) \
+                    and not re.fullmatch(r"[A-Z]{1,3}\d*|[IVXLC]+|.*\.(?:kz|ru|uz|kg|tj|az|ge|com|org|net|info)", name) \
+                    and not re.search(r"-\d", name):  # "TAP-500" is a model, "Kapital.kz" the publisher
+                out.append((None, [Found("organisations", name, m.start(), m.start() + len(name), 0.5,
+                                         {"organisation_type": "company"})]))
+    return out
+
+
 class NamedDrafts:
     """Names of drafted projects and organisations, found again in later sentences where no cue
     marks them ("The EBRD, which ..." after "the European Bank ... (EBRD) will lend"). Bounded:
@@ -412,7 +459,17 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                      for k in [key, *(entry.get("aliases") or [])] if re.search(r"\w[-–—]\w", k)}
         known = keys & seen
         if known:
-            return ids[next(iter(sorted(known)))]
+            record_id = ids[next(iter(sorted(known)))]
+            first = next((e for e in draft[kind] if e.get("id") == record_id), None)
+            if first is not None and kind in ("projects", "organisations") and first["name"] in (entry.get("aliases") or []):
+                # the name the acronym stands for, given after the acronym was used ("EBRD lends..."
+                # in a headline, then "the European Bank for ... (EBRD)"): the record's name
+                first["aliases"] = sorted({*(first.get("aliases") or []), first["name"]} - {entry["name"]})
+                first["name"] = entry["name"]
+                for k in keys:
+                    ids[k] = record_id
+                seen.update(keys)
+            return record_id
         seen.update(keys)
         record_id = ""
         if kind in RECORD_KINDS:  # the id the record will keep, so proposals can link to it
@@ -489,6 +546,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             else:
                 add_record(hit[0], hit[1], sentence)
                 mentions.append(relations.Mention(hit[0], hit[1], start, end))
+        classified = _agents(sentence, classified, hits, lang)
         if lang == "ru":
             ru_found = names_ru.find(sentence, lexicon.is_ru_country)
             classified.append((None, ru_found))

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from infratracker.intake import relations
+from infratracker.intake.numbers import CLAUSE
 from infratracker.intake.relations import Mention
 
 # A party's key in a link, by the table its record is in.
@@ -46,10 +47,11 @@ class Linker:
                  published: dt.date | None = None):
         self.sentence = sentence
         self.published = published
-        self.mentions = sorted(mentions, key=lambda m: (m.start, m.end))
+        self.mentions = sorted(dict.fromkeys(mentions), key=lambda m: (m.start, m.end))  # one per name and span
         self.story = story[-1] if story else None
         self.language = language
         self.roles = relations.roles(sentence, self.mentions, language)
+        self.clauses = [m.start() for m in CLAUSE.finditer(sentence)]
 
     def _position(self, text: str | None) -> int:
         at = self.sentence.find(text) if text else -1
@@ -95,12 +97,19 @@ class Linker:
         row["confidence"] = 0.8 if here or not project else 0.6
         return row
 
+    def _clause(self, at: int) -> int:
+        return sum(1 for b in self.clauses if b <= at)
+
     def _party(self, at: int, wanted: tuple[str, ...]) -> Mention | None:
-        """The party nearest the amount with the first of the wanted roles that any party has."""
-        for want in wanted:
-            near = sorted((abs(m.start - at), m.start, m) for m, role in self.roles if role == want)
-            if near:
-                return near[0][2]
+        """The party with the first of the wanted roles that any party has, in the amount's own
+        clause if one is ("a loan of $150 million from X, while Y will contribute $62 million"),
+        nearest the amount."""
+        here = self._clause(at)
+        for same in (True, False):
+            for want in wanted:
+                near = [m for m, role in self.roles if role == want and (not same or self._clause(m.start) == here)]
+                if near:
+                    return min(near, key=lambda m: (abs(m.start - at), m.start))
         return None
 
     def parties(self) -> list[tuple[str, dict[str, Any]]]:

@@ -31,17 +31,18 @@ SCALE = (r"(?:thousands?|millions?|mln|mn|billions?|bln|bn|trillion|trln|tn|ты
 SHORT_SCALE = r"(?:m|b)(?![\w])"
 
 CURRENCY_CODES = ("USD", "EUR", "CNY", "RMB", "GBP", "RUB", "KZT", "UZS", "KGS", "TJS", "AZN", "GEL", "TMT",
-                  "IRR", "TRY", "JPY", "AED", "SAR", "PKR", "AFN", "INR", "KRW", "CHF", "AMD", "BYN")
+                  "IRR", "TRY", "JPY", "AED", "SAR", "PKR", "AFN", "INR", "KRW", "CHF", "AMD", "BYN", "MNT")
 SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "₽": "RUB", "₸": "KZT", "₺": "TRY"}
 # Word stems -> ISO 4217; a stem matches its inflected forms ("доллар" in "долларов").
 CURRENCY_WORDS = [
     ("us dollar", "USD"), ("dollar", "USD"), ("euro", "EUR"), ("yuan", "CNY"), ("renminbi", "CNY"),
     ("ruble", "RUB"), ("rouble", "RUB"), ("tenge", "KZT"), ("soum", "UZS"), ("sum", "UZS"), ("som", "KGS"),
     ("somoni", "TJS"), ("manat", "AZN"), ("lari", "GEL"), ("rial", "IRR"), ("lira", "TRY"), ("liras", "TRY"),
-    ("yen", "JPY"), ("pound", "GBP"), ("dirham", "AED"), ("rupee", "INR"),
+    ("yen", "JPY"), ("pound", "GBP"), ("dirham", "AED"), ("pakistani rupee", "PKR"), ("rupee", "INR"),
+    ("tugrik", "MNT"), ("tughrik", "MNT"), ("togrog", "MNT"), ("tögrög", "MNT"), ("dram", "AMD"), ("afghani", "AFN"),
     ("доллар", "USD"), ("евро", "EUR"), ("юан", "CNY"), ("рубл", "RUB"), ("руб", "RUB"), ("тенге", "KZT"),
     ("сум", "UZS"), ("сом", "KGS"), ("сомони", "TJS"), ("манат", "AZN"), ("лари", "GEL"), ("риал", "IRR"),
-    ("лир", "TRY"), ("иен", "JPY"), ("фунт", "GBP"),
+    ("лир", "TRY"), ("иен", "JPY"), ("фунт", "GBP"), ("тугрик", "MNT"), ("драм", "AMD"), ("афгани", "AFN"),
 ]
 _CUR_WORD = "|".join(sorted({re.escape(w) for w, _ in CURRENCY_WORDS}, key=len, reverse=True))
 _CUR_PREFIX = r"US\$|\$|€|£|¥|₽|₸|₺|" + "|".join(CURRENCY_CODES)
@@ -283,6 +284,8 @@ def _finance_kind(sentence: str, start: int, end: int | None = None) -> str:
         m = KIND_AFTER.match(after)
         if m:
             word = after[m.end():].lower()
+            if re.match(r"credit line|кредитн\w+ лини", word):
+                return "credit_line"
             return next(kind for kind, pattern in FINANCE_KINDS if re.match(pattern, word))
     before = sentence[max(0, start - 80):start].lower()
     cuts = [m.end() for m in CLAUSE.finditer(before)]

@@ -22,7 +22,9 @@ import yaml
 # "Kuryk Port Development LLP (KPD) will", "Росатом, по данным источника, построит".
 _APPOSITION = r"(?:\s*\([^()]{1,40}\))?(?:\s*,[^,.;:]{1,60},)?"
 _AUX = r"(?:\s*,?\s+(?:which|who|that))?(?:\s+(?:has|have|had|will|would|is|are|was|were|also|already|now|" \
-       r"so\s+far|jointly|reportedly|has\s+been|had\s+been|agreed\s+to|plans\s+to|intends\s+to|is\s+to|" \
+       r"so\s+far|jointly|reportedly|has\s+been|had\s+been|agreed\s+(?:in\s+principle\s+)?to|plans\s+to|" \
+       r"intends\s+to|is\s+to|committed\s+to|pledged\s+to|promised\s+to|decided\s+to|undertook\s+to|" \
+       r"is\s+ready\s+to|is\s+willing\s+to|" \
        r"is\s+set\s+to|is\s+expected\s+to|will\s+also))*"
 
 
@@ -51,8 +53,9 @@ def _compiled(language: str) -> dict[str, Any]:
                                            + r"\s+(?:" + p + r")", re.I)) for p in patterns]
     for role, patterns in (c.get("role_before") or {}).items():
         # the cue, then perhaps an article, then the name
-        out["before"] += [(role, re.compile(r"(?:" + p + r")\s*(?:the\s+|a\s+|an\s+|[«\"“]\s*)?$", re.I))
-                          for p in patterns]
+        # ...and perhaps an owner's possessive: "built by Italy's Webuild" names Webuild
+        out["before"] += [(role, re.compile(r"(?:" + p + r")\s*(?:the\s+|a\s+|an\s+|[«\"“]\s*)?"
+                                            r"(?:\w[\w.-]*(?:\s+\w[\w.-]*)?['’]s\s+)?$", re.I)) for p in patterns]
     # Russian: the same verb gives the giver in the nominative and the receiver in the dative
     # ("выделит Кыргызстану", "профинансирует Узбекистан", "кредит Китайского банка").
     out["by_case"] = [(re.compile(r"(?:" + rule["cue"] + r")\s*(?:[«\"“]\s*)?$", re.I),
@@ -76,8 +79,8 @@ def roles(sentence: str, mentions: list[Mention], language: str = "en") -> list[
     pats = _compiled(lang)
     out: list[tuple[Mention, str]] = []
     for m in mentions:
-        if m.kind not in PARTY_KINDS:
-            continue
+        if m.kind not in PARTY_KINDS or re.match(r"['’]s\s", sentence[m.end:m.end + 3]):
+            continue  # "Italy's Webuild": the role is the company's
         after = sentence[m.end:m.end + 120]
         before = sentence[max(0, m.start - 80):m.start]
         # a preposition binds closer than a verb: "a loan from X, ..., to finance" is X's loan
