@@ -230,3 +230,56 @@ def test_the_readme_walkthrough_end_to_end(tmp_path, capsys):
         == [("freight_volume", "target", 5e6), ("length", "design", 210)]
     source = drafted["source"]["id"]
     assert rows("citations", source_id=source, record_table="finance")
+
+
+# --- names the links rely on ---------------------------------------------------------------------
+
+def test_a_role_cue_makes_an_unmarked_name_an_organisation(lexicon):
+    d = draft("The Sarnak dam is being built by Italy's Veltrano under a contract signed in 2016. "
+              "Later, Korvex will supply the turbines for the dam.", lexicon)
+    assert {"Veltrano", "Korvex"} <= {o["name"] for o in d["organisations"]}
+    roles = {(p.get("organisation_id") or p.get("country_id"), p["role"]) for p in d["parties"]}
+    assert ("veltrano", "contractor") in roles and ("korvex", "supplier") in roles
+    assert not any(p.get("country_id") == "ITA" for p in d["parties"])  # "Italy's Veltrano": Veltrano's role
+
+
+def test_latin_script_names_in_russian_are_organisations(lexicon):
+    d = draft("Оператором газопровода станет совместное предприятие QazaqGaz и Velmor Energy, "
+              "мощность линии составит 10 млрд кубометров в год.", lexicon, language="ru")
+    assert {"QazaqGaz", "Velmor Energy"} <= {o["name"] for o in d["organisations"]}
+
+
+def test_the_full_name_replaces_an_acronym_used_first(lexicon):
+    d = draft("VDB lends $40 million for the Varsk port terminal.\n\nThe Velmor Development Bank (VDB) said "
+              "the loan would be repaid over 12 years.", lexicon)
+    (bank,) = [o for o in d["organisations"] if "VDB" in [o["name"], *o.get("aliases", [])]]
+    assert (bank["name"], bank["aliases"]) == ("Velmor Development Bank", ["VDB"])
+    assert d["finance"][0]["financier_organisation_id"] == bank["id"]
+
+
+def test_the_financier_in_the_amounts_own_clause(lexicon):
+    d = draft("The Velmor Development Bank (VDB) will co-finance the Kelgard–Durmin railway with a loan of $150 "
+              "million, while the government of Kazakhstan will contribute $62 million from the budget.", lexicon)
+    by_amount = {f["amount"]: (f["kind"], f.get("financier_organisation_id") or f.get("financier_country_id"))
+                 for f in d["finance"]}
+    assert by_amount == {150_000_000: ("loan", drafted_id(d, "organisations", "Velmor Development Bank")),
+                         62_000_000: ("budget_allocation", "KAZ")}
+
+
+@pytest.mark.parametrize("sentence,person", [
+    ("Minister of Energy and Water Resources Jamshed Vorzoda said the line was ready.", "Jamshed Vorzoda"),
+    ("Minister of Energy of the Kyrgyz Republic Talant Ibrask said the line was ready.", "Talant Ibrask"),
+])
+def test_a_person_after_a_long_title(lexicon, sentence, person):
+    assert [p["name"] for p in draft(sentence, lexicon)["people"]] == [person]
+
+
+def test_a_feature_word_after_a_town_names_the_feature(lexicon):
+    d = draft("The dam will be built on the Naryn river, upstream of the town.", lexicon)
+    (place,) = d["places"]
+    assert (place["name"], place.get("geonames_id"), place["place_type"]) == ("Naryn river", None, "region")
+
+
+def test_a_route_with_a_spaced_dash(lexicon):
+    d = draft("Construction of the 836-km Dostyk – Moyynty railway line was completed last year.", lexicon)
+    assert [p["name"] for p in d["projects"]] == ["Dostyk – Moyynty railway line"]

@@ -386,6 +386,15 @@ def _agents(sentence: str, classified: list[tuple[Any, list[Any]]], hits: list[t
     return out
 
 
+# A geographic feature written in lower case after a name ("the Naryn river", "the Absheron
+# peninsula", "Umnugovi aimag"): the feature is the place, named with its word.
+GEO_FEATURES = {"river": "region", "lake": "sea", "peninsula": "region", "gorge": "region", "valley": "region",
+                "bay": "sea", "island": "region", "field": "region", "aimag": "region", "province": "region",
+                "region": "region", "oblast": "region", "district": "region", "county": "region", "basin": "region",
+                "pass": "region", "delta": "region", "reservoir": "sea"}
+GEO_FEATURE_AFTER = re.compile(r"^\s+(?P<word>(?:gas |oil |coal )?(?:" + "|".join(GEO_FEATURES) + r"))\b")
+
+
 class NamedDrafts:
     """Names of drafted projects and organisations, found again in later sentences where no cue
     marks them ("The EBRD, which ..." after "the European Bank ... (EBRD) will lend"). Bounded:
@@ -542,7 +551,13 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
             if table == "places" and (DATELINE.match(sentence[start:]) or _dateline(sentence, start, end)):
                 continue
             if isinstance(hit, dict):
-                add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})
+                feature = GEO_FEATURE_AFTER.match(sentence[end:])
+                if feature:  # "the Naryn river" is the river, not the town of Naryn
+                    name = f"{sentence[start:end]} {feature['word']}"
+                    add_draft("places", name, {"name": name, "place_type": GEO_FEATURES[feature["word"].split()[-1]],
+                                               "confidence": 0.6, "quote": sentence})
+                else:
+                    add_draft("places", hit["name"], {**hit, "confidence": 0.7, "quote": sentence})
             else:
                 add_record(hit[0], hit[1], sentence)
                 mentions.append(relations.Mention(hit[0], hit[1], start, end))
@@ -603,6 +618,9 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                                 else f"{parents[-1]} {name}")
                 elif f.kind == "projects" and not SECTION.search(f.name.split(" ")[0]):
                     parents.append(f.name)
+                feature = GEO_FEATURE_AFTER.match(sentence[f.end:]) if f.kind == "places" and lang == "en" else None
+                if feature and not name.lower().endswith(feature["word"]):
+                    name = f"{name} {feature['word']}"
                 entry = {"name": name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
                          "confidence": f.confidence, "quote": sentence}
                 record_id = add_draft(f.kind, name, entry)

@@ -168,6 +168,11 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() or (word[:1].isdigit() and len(word) <= 4)
 
 
+# Two place-like words joined by a spaced dash and followed by a lower-case word ("Dostyk –
+# Moyynty second track"); not a dateline in capitals ("ASTANA – The"), not a clause ("Baku – which").
+SPACED_ROUTE = re.compile(r"[A-Z][a-z][\w'’-]* [–—] [A-Z][a-z][\w'’-]*\s+[a-z]")
+
+
 def chunks(sentence: str) -> list[Chunk]:
     """Runs of capitalised words; a lone capitalised stop word is no chunk."""
     words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(sentence)]
@@ -181,6 +186,9 @@ def chunks(sentence: str) -> list[Chunk]:
         j = i + 1
         while j < len(words):
             gap = sentence[words[j - 1][1]:words[j][0]]
+            if gap in (" – ", " — ") and SPACED_ROUTE.match(sentence[words[j - 1][0]:]):
+                j += 1  # "the Dostyk – Moyynty line": a route the press writes with a spaced dash
+                continue
             if gap not in (" ", "\u00a0") or re.search(r"['’]s$", words[j - 1][2]) or _full_stop(words[j - 1][2]):
                 break
             wj = words[j][2]
@@ -279,6 +287,14 @@ def _name_word(w: str) -> bool:
         len(p) == 1 or p[1:].islower() or re.fullmatch(r"Ma?c[A-Z][a-z]+", p) is not None) for p in parts if p)
 
 
+# The last words of a ministry's or a state's name, which a person's name follows in a title.
+PORTFOLIO_WORDS = {"resources", "affairs", "development", "transport", "energy", "economy", "finance", "industry",
+                   "trade", "communications", "construction", "infrastructure", "republic", "agriculture", "water",
+                   "defence", "defense", "health", "education", "justice", "labour", "labor", "investment",
+                   "investments", "commerce", "planning", "roads", "railways", "ecology", "environment", "digital",
+                   "technologies", "policy", "relations", "emergencies", "state", "federation", "kingdom", "union"}
+
+
 def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | None:
     """(name, title) when the chunk is or ends with a person's name."""
     low = chunk.lower
@@ -286,6 +302,10 @@ def _person(chunk: Chunk, before: str, after: str) -> tuple[str, str | None] | N
     tail = [w.rstrip(".") for w in chunk.words[(titled[-1] + 1) if titled else 0:]]
     while tail and (tail[0].lower() in TITLES or tail[0].lower() in CONNECT or tail[0].isupper()):
         tail = tail[1:]
+    # "Minister of Energy and Water Resources Jamshed Nurzoda": after a long title, the name is
+    # its last two words; a third only if it is no word of a ministry's or country's name
+    if titled and len(tail) > 3 or len(tail) == 3 and tail[0].lower() in PORTFOLIO_WORDS:
+        tail = tail[-2:]
     tail = tail[-3:]
     if len(tail) == 1 and titled and titled[-1] == len(low) - 2:
         pass  # "President Pezeshkian": a title and a surname
