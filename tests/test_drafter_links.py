@@ -283,3 +283,37 @@ def test_a_feature_word_after_a_town_names_the_feature(lexicon):
 def test_a_route_with_a_spaced_dash(lexicon):
     d = draft("Construction of the 836-km Dostyk – Moyynty railway line was completed last year.", lexicon)
     assert [p["name"] for p in d["projects"]] == ["Dostyk – Moyynty railway line"]
+
+
+@pytest.mark.parametrize("sentence,language,value", [
+    ("The board approved the loan last week.", "en", "2026-03-23/2026-03-29"),
+    ("The agreement was signed yesterday.", "en", "2026-04-01"),
+    ("The line was opened at the end of January.", "en", "2026-01"),
+    ("Договор подписан на прошлой неделе.", "ru", "2026-03-23/2026-03-29"),
+    ("Накануне министр подписал приказ.", "ru", "2026-04-01"),
+    ("Линию запустили в конце января.", "ru", "2026-01"),
+])
+def test_weeks_the_day_before_and_the_end_of_a_month(sentence, language, value):
+    from infratracker.intake.dates import find_dates
+
+    assert [d["date"] for d in find_dates(sentence, PUBLISHED, language)] == [value]
+
+
+def test_a_day_earlier_than_what_is_no_date():
+    from infratracker.intake.dates import find_dates
+
+    assert find_dates("A day earlier, the minister said the line would open.", PUBLISHED, "en") == []
+
+
+@pytest.mark.parametrize("sentence,language,currency", [
+    ("The project will cost 1.3 trillion tugriks.", "en", "MNT"),
+    ("Проект обойдётся в 1,3 трлн тугриков.", "ru", "MNT"),
+    ("India offered a $230 million credit line for the port.", "en", "USD"),
+])
+def test_more_currencies_and_credit_lines(sentence, language, currency):
+    from infratracker.intake.numbers import money
+
+    (m,) = money(sentence, language)
+    assert m["currency"] == currency
+    if "credit line" in sentence:
+        assert m["kind"] == "credit_line"

@@ -156,6 +156,18 @@ def _rel_month(rel: str, base: dt.date) -> str:
     return _ym(index // 12, index % 12 + 1)
 
 
+def _rel_week(rel: str, base: dt.date) -> str:
+    """'last week' / 'на прошлой неделе': Monday to Sunday of that week, by the publication date."""
+    rel = rel.lower()
+    step = 1 if rel.startswith(("next", "следующ")) else -1 if rel.startswith(("last", "прошл")) else 0
+    monday = base - dt.timedelta(days=base.weekday()) + dt.timedelta(weeks=step)
+    return f"{monday.isoformat()}/{(monday + dt.timedelta(days=6)).isoformat()}"
+
+
+def _day_before(base: dt.date) -> str:
+    return (base - dt.timedelta(days=1)).isoformat()
+
+
 def _part(part: str, y: int) -> str:
     """'early 2027' -> 2027-01/2027-04, 'late 2027' -> 2027-10/2027-12, 'mid-2027' -> 2027-06."""
     return {"early": f"{y}-01/{y}-04", "late": f"{y}-10/{y}-12", "mid": f"{y}-06"}[part.lower()]
@@ -248,6 +260,10 @@ EN_RULES: list[Rule] = [
      lambda m, b: m["year"]),
     (re.compile(r"\b(?P<rel>last year|next year|this year)\b", re.I), lambda m, b: str(_rel_year(m["rel"], b))),
     (re.compile(r"\b(?P<rel>next|last|this) month\b", re.I), lambda m, b: _rel_month(m["rel"], b)),
+    (re.compile(r"\b(?P<rel>next|last|this) week\b", re.I), lambda m, b: _rel_week(m["rel"], b)),
+    (re.compile(r"\byesterday\b", re.I), lambda m, b: _day_before(b)),  # not "a day earlier": before what?
+    (re.compile(rf"\b(?:(?i:at|by|until|before|in|from) )?(?:the )?(?i:end|beginning|start) of (?P<mon>{EN_MONTH_NAMES})\b(?! \d)"),
+     lambda m, b: _month_no_year(_month_en(m["mon"]), b, bare=True)),
     (re.compile(r"\b(?<!every )(?<!each )(?:on |last |this )?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                 r"Sunday)\b(?!s)"),
      lambda m, b: _weekday(EN_WEEKDAYS.index(m["wd"].lower()), b)),
@@ -289,6 +305,11 @@ RU_RULES: list[Rule] = [
      lambda m, b: m["year"]),
     (re.compile(r"(?<!\w)в (?P<rel>следующем|прошлом|этом|текущем) месяце(?!\w)", re.I),
      lambda m, b: _rel_month(m["rel"], b)),
+    (re.compile(r"(?<!\w)на (?P<rel>следующей|прошлой|этой|текущей) неделе(?!\w)", re.I),
+     lambda m, b: _rel_week(m["rel"], b)),
+    (re.compile(r"(?<!\w)(?:вчера|накануне)(?!\w)", re.I), lambda m, b: _day_before(b)),
+    (re.compile(rf"(?<!\w)(?:в|к|до)\s+(?:конц[еау]|начал[еау])\s+{RU_MONTH}(?!\w)(?!\s+\d)", re.I),
+     lambda m, b: _month_no_year(_month_ru(m["mon"]), b, bare=True)),
     (re.compile(r"(?<!\w)(?P<rel>в прошлом году|в этом году|в следующем году|в текущем году|в нынешнем году)(?!\w)", re.I),
      lambda m, b: str(b.year - 1 if "прошл" in m["rel"].lower() else b.year + 1 if "следующ" in m["rel"].lower() else b.year)),
     (re.compile(r"(?<!\w)(?<!кажд\w\w )во?\s+(?P<wd>понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)",
@@ -324,7 +345,7 @@ def _stamp(sentence: str, start: int, end: int, value: str, published: dt.date |
     return bool(DATELINE_BEFORE.match(sentence[:start]) and AGENCY_AFTER.match(sentence[end:end + 40]))
 
 
-DATE_HINT = re.compile(r"\d|year|month|quarter|half|месяц|квартал|полугоди|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
+DATE_HINT = re.compile(r"\d|year|month|week|yesterday|недел|вчера|накануне|quarter|half|месяц|квартал|полугоди|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|monday|tuesday|wednesday|thursday|"
                        r"friday|saturday|sunday|год|январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|"
                        r"ноябр|декабр|понедельник|вторник|сред|четверг|пятниц|суббот|воскресен", re.I)
 
