@@ -317,3 +317,23 @@ def test_more_currencies_and_credit_lines(sentence, language, currency):
     assert m["currency"] == currency
     if "credit line" in sentence:
         assert m["kind"] == "credit_line"
+
+
+@pytest.mark.parametrize("sentence,stage", [
+    ("The feasibility study for the Kelgard–Durmin railway was completed in May.", "preparation"),
+    ("The Kelgard–Durmin railway is at the design stage.", "preparation"),
+    ("Work also continues on the Kelgard–Durmin railway.", "implementation"),
+    ("Two units of the Kelgard dam have been running since 2019.", "completion"),
+    ("На участке Кельгард — Дурмин выполнено 85% работ, введены в эксплуатацию два моста.", "implementation"),
+])
+def test_more_stages(sentence, stage):
+    from infratracker.intake.relations import status
+
+    assert status(sentence, "ru" if sentence[0] in "НС" else "en") == stage
+
+
+def test_a_stage_belongs_to_its_subject(lexicon):
+    d = draft("The 990-km Kelgard–Durmin railway, which will link with the Velmor–Ostrin railway, was 78% complete "
+              "at the end of September.", lexicon)
+    assert [(e["project_id"], e["status"]) for e in d["status_events"]] == [
+        (drafted_id(d, "projects", "Kelgard–Durmin railway"), "implementation")]

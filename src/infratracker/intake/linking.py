@@ -125,13 +125,17 @@ class Linker:
     def status_events(self, published: dt.date | None, dates: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
         """The stage the sentence reports, for each project it names (or the story's). A finished
         or started stage takes the sentence's only date as its own, if it is not in the future."""
-        stage = relations.status(self.sentence, self.language)
-        if not stage:
+        found = relations.status_at(self.sentence, self.language)
+        if not found:
             return []
-        projects = list(dict.fromkeys(m.ref for m in self.mentions if m.kind == "projects"))
-        here = bool(projects)
-        if not projects and self.story:
-            projects = [self.story.ref]
+        stage, at = found
+        # the project the stage is said of: its subject, the first named in the cue's clause
+        # ("X, which links with the Middle Corridor, was 78% complete"), else the first named
+        named = [m for m in self.mentions if m.kind == "projects"]
+        same = [m for m in named if self._clause(m.start) == self._clause(at)]
+        subject = (same or named or [None])[0]
+        here = subject is not None
+        projects = [subject.ref] if subject else [self.story.ref] if self.story else []
         event_date = None
         if stage in EVENT_STAGES and len(dates) == 1 and PARTIAL_DATE.match(str(dates[0]["date"])):
             day = str(dates[0]["date"])

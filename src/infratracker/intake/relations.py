@@ -61,6 +61,7 @@ def _compiled(language: str) -> dict[str, Any]:
     out["by_case"] = [(re.compile(r"(?:" + rule["cue"] + r")\s*(?:[«\"“]\s*)?$", re.I),
                        {k: v for k, v in rule.items() if k != "cue"}) for rule in c.get("role_by_case") or []]
     out["status"] = [(status, re.compile(p, re.I)) for status, p in c["status"]]
+    out["study_before"] = re.compile(c["study_before"], re.I)
     out["constraint"] = re.compile(c["constraint"], re.I)
     out["possible"] = re.compile(c["possible"], re.I)
     out["expected"] = re.compile(c["expected"], re.I)
@@ -109,8 +110,22 @@ def _case(name: str) -> str:
 def status(sentence: str, language: str = "en") -> str | None:
     """The stage a sentence reports (OC4IDS projectStatus), the first cue in cue order: a finished
     project before works under way before preparation; future tense is preparation at most."""
+    found = status_at(sentence, language)
+    return found[0] if found else None
+
+
+def status_at(sentence: str, language: str = "en") -> tuple[str, int] | None:
+    """(stage, where its cue starts). A study, design or tender that was completed or began is a
+    step of preparation, not the works' ("the feasibility study was completed in May")."""
     lang = "ru" if language.startswith("ru") else "en"
-    return next((s for s, p in _compiled(lang)["status"] if p.search(sentence)), None)
+    pats = _compiled(lang)
+    for stage, p in pats["status"]:
+        m = p.search(sentence)
+        if m:
+            if stage in ("completion", "implementation") and pats["study_before"].search(sentence[max(0, m.start() - 100):m.start() + 1]):
+                return "preparation", m.start()
+            return stage, m.start()
+    return None
 
 
 def constraint(sentence: str, mentions: list[Mention], language: str = "en") -> dict[str, Any] | None:
