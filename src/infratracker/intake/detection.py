@@ -366,7 +366,7 @@ def _agents(sentence: str, classified: list[tuple[Any, list[Any]]], hits: list[t
             return False
         if len(c.words) > 1 or c.text.isupper() or re.search(r"[a-z][A-Z]", c.text):
             return True
-        return c.start > 0 and not re.search(r"(?i)\bthe\s+$", sentence[:c.start])
+        return False  # a lone plain word ("Track", "Bank") is too often a common noun
 
     out: list[tuple[Any, list[Any]]] = []
     for c, fs in classified:
