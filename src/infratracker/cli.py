@@ -230,7 +230,8 @@ def parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval-drafter", formatter_class=fmt, help="score the drafter on an evaluation set",
                         description="Run the drafter on every article of FOLDER (NN-<lang>-<slug>.txt|html, "
                         "each beside an .expected.yaml) and report precision and recall per kind (countries, "
-                        "projects, organisations, people, places, amounts, quantities, dates) and overall. "
+                        "projects, organisations, people, places, amounts, quantities, dates) and overall, and apart from "
+                        "it the links: financiers of the amounts found, projects' stages, funding constraints. "
                         "The matching rule is in src/infratracker/intake/evaluation.py.",
                         epilog="examples:\n  infratracker eval-drafter\n  infratracker eval-drafter --json > eval.json\n"
                         "  infratracker eval-drafter my/articles --verbose")
