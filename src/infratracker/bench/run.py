@@ -314,6 +314,9 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
         progress.say("  serving: datasette defaults ...")
         res["serve_datasette_defaults"] = serve_and_measure([*STAGE, "serve-default", str(layout.root)], layout.root,
                                                             serve_seconds, n_projects, by_rowid=True)
+        from infratracker.bench.loop import curator_loop
+
+        res["curator_loop"] = curator_loop(layout, n_articles, progress)
     add_article_files(layout, n_articles, n_articles + 1)
     rebuild = step("rebuild after one new article", [*cli, "build"])
     res["rebuild_one_article"] = {k: rebuild[k] for k in ("seconds", "peak_mib", "returncode")}
@@ -360,6 +363,9 @@ def markdown(results: dict[str, Any]) -> str:
                              f"{m['faceted_html_10_urls']['per_second']}, {m['faceted_html_10_urls']['p95_ms']} | "
                              f"{m['faceted_html_every_url_new']['per_second']}, {m['faceted_html_every_url_new']['p95_ms']} | "
                              f"{m['row_json']['per_second']}, {m['row_json']['p95_ms']} | {errs} |")
+    from infratracker.bench.loop import markdown_rows
+
+    lines += markdown_rows(results)
     return "\n".join(lines) + "\n"
 
 
