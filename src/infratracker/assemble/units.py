@@ -6,7 +6,8 @@ from functools import lru_cache
 from typing import Any
 
 # Counting units pint does not know; each is its own dimension, so a TEU never equals a tonne.
-EXTRA_UNITS = ("TEU = [container]", "passenger = [passenger]", "train = [train]")
+EXTRA_UNITS = ("TEU = [container]", "passenger = [passenger]", "train = [train]", "vehicle = [vehicle]",
+               "item = [item]")
 
 
 @lru_cache(maxsize=1)

@@ -208,7 +208,8 @@ def proposals_of(detected: dict[str, Any], labels: dict[tuple[str, str], list[st
             out[kind].append({"name": names[0], "aliases": names[1:]})
         out[kind] += [{"name": d["name"], "aliases": d.get("aliases") or []} for d in draft.get(kind) or []]
     out["amounts"] = [{"amount": f["amount"], "currency": f["currency"]} for f in draft.get("finance") or []]
-    out["quantities"] = [{"value": q["value"], "unit": q["unit"]} for q in draft.get("quantities") or []]
+    out["quantities"] = [{"value": q["value"], "unit": q.get("note") if q["unit"] == "items" else q["unit"]}
+                         for q in draft.get("quantities") or []]  # a count's note says what it counts
     out["dates"] = [{"text": d["text"], "value": d["date"]} for d in draft.get("dates") or []]
     return out
 

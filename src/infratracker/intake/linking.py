@@ -25,6 +25,8 @@ FINANCIER_BY_KIND = {"loan": ("lender", "funder", "investor"), "credit_line": ("
                      "grant": ("funder", "lender"), "equity": ("investor", "funder"),
                      "investment": ("investor", "funder", "lender"), "budget_allocation": ("funder",),
                      "guarantee": ("lender", "funder")}
+# The drafter's units by their codes in the `unit` codelist.
+UNIT_CODES = {"passenger/a": "passengers/a"}
 CONFIDENCE = {True: 0.6, False: 0.4}  # the project named in the sentence, or the story's
 EVENT_STAGES = ("completion", "implementation", "cancelled")  # events with a date of their own
 PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
@@ -66,6 +68,11 @@ class Linker:
         project, here = self._project(self._position(q.get("text")))
         row: dict[str, Any] = {"project_id": project.ref} if project else {}
         row |= {k: v for k, v in q.items() if k not in ("text", "range")}
+        row["unit"] = UNIT_CODES.get(row["unit"], row["unit"])
+        if row["kind"] == "count":  # "9 tunnels": what is counted goes to the note
+            row["unit"], row["note"] = "items", q["unit"]
+        elif row["unit"] == "kV":
+            row["kind"] = "voltage"
         row["basis"] = basis(q, self.published)
         if q.get("range"):
             low, high = q["range"]

@@ -386,7 +386,7 @@ def counts(text: str) -> list[dict[str, Any]]:
         second = next((u for p, u in COUNT_NOUNS if tail and re.search(rf"(?:{p})$", tail, re.I)), None)
         if second and second != unit:
             unit = f"{unit} and {second}"
-        out.append({"kind": "other", "value": int(m["num"]), "unit": unit, "text": m.group(0).strip()})
+        out.append({"kind": "count", "value": int(m["num"]), "unit": unit, "text": m.group(0).strip()})
     return out
 
 
