@@ -77,7 +77,7 @@ def test_organisations_people_and_new_projects(lexicon):
     assert orgs["KazZholStroy LLP"]["organisation_type"] == "company"
     assert "AZE" in ids(found, "countries")  # the country that owns the railway company
     people = found["draft"]["people"]
-    assert [(p["name"], p["title"]) for p in people] == [("Pavel Lugovoi", "Deputy Transport Minister")]
+    assert [(p["name"], p["position"]) for p in people] == [("Pavel Lugovoi", "Deputy Transport Minister")]
     assert "Aktau–Zhetybai railway" in names(found, "projects")
     assert all(0 < e["confidence"] <= 1 for kind in found["draft"].values() for e in kind)
 

@@ -18,11 +18,14 @@ from infratracker.core.paths import Layout
 from infratracker.serve.loopback import free_port, wait_until_up
 
 
-def curator_loop(layout: Layout, n_articles: int, progress) -> dict[str, Any]:
+def curator_loop(layout: Layout, n_articles: int, progress, article, run_child, python: str,
+                 stage: list[str]) -> dict[str, Any]:
+    """`article(i, n)` gives an article's text and extract, `run_child(cmd)` runs a step, `stage`
+    is the command that starts a stage of the bench (bench.run passes its own)."""
     import httpx
 
-    from infratracker.bench.run import DUMPER, PY, STAGE, article, run_child
-
+    DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    PY, STAGE = python, stage
     i = n_articles + 5  # an article no other step of the bench writes
     text, doc = article(i, n_articles)
     capture = layout.build / "loop-capture.txt"

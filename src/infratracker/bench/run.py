@@ -316,7 +316,7 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
                                                             serve_seconds, n_projects, by_rowid=True)
         from infratracker.bench.loop import curator_loop
 
-        res["curator_loop"] = curator_loop(layout, n_articles, progress)
+        res["curator_loop"] = curator_loop(layout, n_articles, progress, article, run_child, PY, STAGE)
     add_article_files(layout, n_articles, n_articles + 1)
     rebuild = step("rebuild after one new article", [*cli, "build"])
     res["rebuild_one_article"] = {k: rebuild[k] for k in ("seconds", "peak_mib", "returncode")}

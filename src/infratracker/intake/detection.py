@@ -621,7 +621,9 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 feature = GEO_FEATURE_AFTER.match(sentence[f.end:]) if f.kind == "places" and lang == "en" else None
                 if feature and not name.lower().endswith(feature["word"]):
                     name = f"{name} {feature['word']}"
-                entry = {"name": name, **{k: v for k, v in f.extra.items() if k != "endpoint"},
+                # a person's title is the `position` field of `people`
+                entry = {"name": name, **{("position" if k == "title" else k): v for k, v in f.extra.items()
+                                          if k != "endpoint"},
                          "confidence": f.confidence, "quote": sentence}
                 record_id = add_draft(f.kind, name, entry)
                 if f.kind in ("projects", "organisations") and f.end > f.start:
