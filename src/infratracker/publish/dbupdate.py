@@ -99,7 +99,7 @@ def load_database(layout: Layout, target: Path | None = None, incremental_ok: bo
                 why = str(exc)
         forget(layout)
         before = {}
-        for res in registry.RESOURCES:  # taken before the load reads the files: see _save
+        for res in registry.RESOURCES:  # taken before the load reads the files: see _save_after_full
             try:
                 before[res.name] = signature(layout.data / f"{res.name}.csv")
             except OSError:
@@ -115,14 +115,12 @@ def load_database(layout: Layout, target: Path | None = None, incremental_ok: bo
 # --- the state --------------------------------------------------------------------------------
 
 def _link(source: Path, dest: Path) -> list[int]:
-    """`dest` becomes another name of `source` (a copy where links are impossible); returns its
-    signature."""
+    """`dest` becomes another name of `source`; returns its signature. Where hard links are
+    impossible this raises OSError and no state is saved: a copy would cost as much as it saves,
+    and it could not show by its inode that it is the file the load read."""
     tmp = dest.with_name(dest.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:  # another file system, or none with hard links
-        shutil.copy2(source, tmp)
+    os.link(source, tmp)
     os.replace(tmp, dest)
     return signature(dest)
 
