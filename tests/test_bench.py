@@ -36,6 +36,8 @@ def test_bench_smoke_run(tmp_path):
     assert size["rebuild_one_article"]["returncode"] == 0
     assert size["rebuild_one_article"]["incremental"]  # the full build before it left a state
     assert size["rebuild_one_article_full"]["returncode"] == 0
+    assert size["db_full"]["returncode"] == size["db_one_article"]["returncode"] == 0
+    assert size["db_one_article"]["incremental"]  # the loop's `db` takes the incremental update
     assert json.loads((tmp_path / "results.json").read_text())["sizes"][0]["articles"] == 3
     assert "| 3 | 30 |" in (tmp_path / "results.md").read_text()
 

@@ -8,7 +8,6 @@ import urllib.error
 import urllib.request
 
 from infratracker.cli import main
-from infratracker.publish.database import build_database
 from infratracker.serve.site import write_site_files
 from support import serving
 from test_curate import write_source
@@ -30,8 +29,10 @@ def projects(base: str) -> set[str]:
     return {p["project_id"] for p in json.loads(body)}
 
 
-def test_a_rebuilt_database_is_served_without_a_restart_or_a_dropped_request(checkout):
-    build_database(checkout)
+def test_a_rebuilt_database_is_served_without_a_restart_or_a_dropped_request(checkout, capsys):
+    # build and db leave their states, so that the db below is the incremental update
+    assert main(["--root", str(checkout.root), "build"]) == 0
+    assert main(["--root", str(checkout.root), "db"]) == 0
     write_site_files(checkout)
     with serving(checkout) as base:
         before = projects(base)
@@ -54,7 +55,9 @@ def test_a_rebuilt_database_is_served_without_a_restart_or_a_dropped_request(che
         write_source(checkout, "wire-ferry", NEW, "2026-05-01", {"projects": [{
             "id": "aktau-baku-ferry-line", "name": "Aktau–Baku ferry line", "project_type": "port", "quote": NEW}]})
         assert main(["--root", str(checkout.root), "build"]) == 0
+        capsys.readouterr()
         assert main(["--root", str(checkout.root), "db"]) == 0
+        assert capsys.readouterr().out.startswith("incremental:")
         deadline = time.monotonic() + 10
         while "aktau-baku-ferry-line" not in projects(base) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -74,12 +74,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from infratracker.publish.database import build_database
+    from infratracker.publish.dbupdate import load_database
 
     layout = _layout(args)
     args.unchanged = f"{args.output or layout.rel(layout.database)} is unchanged"
-    counts = build_database(layout, Path(args.output) if args.output else layout.database)
-    print(f"wrote {args.output or layout.rel(layout.database)}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    loaded = load_database(layout, Path(args.output) if args.output else layout.database, incremental_ok=not args.full)
+    if loaded.incremental:
+        changed = "; ".join(f"{name} +{ins} ~{upd} -{dele}" for name, (ins, upd, dele) in loaded.changes.items())
+        print("incremental: only the changed rows were applied" + (f" ({changed})" if changed else " (none changed)"))
+    elif loaded.full_because:
+        print(f"full load: {loaded.full_because}")
+    print(f"wrote {args.output or layout.rel(layout.database)}: " + ", ".join(f"{k} {v}" for k, v in loaded.counts.items()))
     return 0
 
 
@@ -200,10 +205,13 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("db", formatter_class=fmt, help="load the validated CSVs into SQLite",
                        description="Build build/infratracker.db from the published CSVs with sqlite-utils: "
-                       "tables from the registry, keys, indexes, full-text search, views. The old "
+                       "tables from the registry, keys, indexes, full-text search, views. After a build "
+                       "that changed a few rows, only those rows are applied (build/state/db records what "
+                       "the database was made from); anything unusual gets the full load. The old "
                        "database stays unless the new one passes every check.",
-                       epilog="example:\n  infratracker db\n  infratracker db --output /tmp/it.db")
-    d.add_argument("--output", help="database path (default build/infratracker.db)")
+                       epilog="example:\n  infratracker db\n  infratracker db --full\n  infratracker db --output /tmp/it.db")
+    d.add_argument("--output", help="database path (default build/infratracker.db; another path is always loaded in full)")
+    d.add_argument("--full", action="store_true", help="load every row even when only some changed")
     d.set_defaults(func=cmd_db)
 
     a = sub.add_parser("add-article", formatter_class=fmt, help="archive an article and draft its extract",

@@ -304,6 +304,9 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
                                       "rows_per_s": round(res["rows_total"] / sqlite_utils_cli["seconds"])}
     pr = step("pandas read_csv", [*STAGE, "pandas", str(layout.root)])
     res["pandas_read_csv"] = {**json.loads(pr["stdout"] or "{}"), "peak_mib": pr["peak_mib"]}
+    # `infratracker db` itself, in full, so that the loop below updates it (the site needs it too)
+    db_full = step("db (full load)", [*cli, "db"])
+    res["db_full"] = {k: db_full[k] for k in ("seconds", "peak_mib", "returncode")}
     if serve_seconds > 0:
         site = step("site files", [*cli, "site"])
         res["site_files_s"] = site["seconds"]
@@ -321,6 +324,9 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
     rebuild = step("rebuild after one new article", [*cli, "build"])
     res["rebuild_one_article"] = {k: rebuild[k] for k in ("seconds", "peak_mib", "returncode")}
     res["rebuild_one_article"]["incremental"] = "incremental:" in rebuild["stdout"]
+    db_one = step("db after one new article", [*cli, "db"])
+    res["db_one_article"] = {k: db_one[k] for k in ("seconds", "peak_mib", "returncode")}
+    res["db_one_article"]["incremental"] = "incremental:" in db_one["stdout"]
     add_article_files(layout, n_articles + 1, n_articles + 2)
     full = step("full rebuild after another new article (--full, cache warm)", [*cli, "build", "--full"])
     res["rebuild_one_article_full"] = {k: full[k] for k in ("seconds", "peak_mib", "returncode")}
@@ -349,6 +355,12 @@ def markdown(results: dict[str, Any]) -> str:
                      f"{r.get('validation_speedup', '-')} | {r['sqlite_ours'].get('insert_rows_per_s')} | "
                      f"{r['executemany'].get('rows_per_s')} | {r.get('load_ratio_to_executemany')} | "
                      f"{r['sqlite_utils_insert_csv']['rows_per_s']} | {r['pandas_read_csv'].get('rows_per_s')} |")
+    if any("db_one_article" in r for r in results["sizes"]):
+        lines += ["", "| articles | `db` full load s, peak MiB | `db` after +1 article s, peak MiB |", "|---|---|---|"]
+        for r in results["sizes"]:
+            full, one = r.get("db_full", {}), r.get("db_one_article", {})
+            lines.append(f"| {r['articles']} | {full.get('seconds')}, {full.get('peak_mib')} | {one.get('seconds')}, "
+                         f"{one.get('peak_mib')}{'' if one.get('incremental') else ' (full)'} |")
     served = [r for r in results["sizes"] if "serve_ours" in r]
     if served:
         lines += ["", "| articles | server | faceted HTML, same URL: req/s, p95 ms | faceted HTML, 10 URLs: req/s, p95 ms | "

@@ -101,13 +101,15 @@ def acronyms(name: str) -> set[str]:
     return out
 
 
-def add_search_keys(db: sqlite_utils.Database) -> None:
+def add_search_keys(db: sqlite_utils.Database, within: str = "") -> None:
     """`keys`: the record's id and the acronyms of its name and of every alias, so that "INSTC"
-    finds the corridor whose id is `instc` and whose sources write it out in full."""
+    finds the corridor whose id is `instc` and whose sources write it out in full. `within`
+    names a table of (record_table, record_id): only those records (the incremental update)."""
+    only = f" where (record_table, record_id) in (select record_table, record_id from {within})" if within else ""
     names: dict[tuple[str, str], set[str]] = {}
-    for table, record_id, name in db.execute("select record_table, record_id, name from search_index"):
+    for table, record_id, name in db.execute("select record_table, record_id, name from search_index" + only):
         names[(table, record_id)] = {name or ""}
-    for table, record_id, alias in db.execute("select record_table, record_id, alias from aliases"):
+    for table, record_id, alias in db.execute("select record_table, record_id, alias from aliases" + only):
         if (table, record_id) in names:
             names[(table, record_id)].add(alias)
     updates = []

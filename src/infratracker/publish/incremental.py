@@ -131,6 +131,26 @@ def load_state(layout: Layout) -> State:
     return State(manifest["inputs"], extracts, manifest["outputs"], index, rows)
 
 
+def saved_outputs(layout: Layout) -> tuple[dict[str, str], Path]:
+    """The SHA-256 of every published file as the last build saved it, and the folder of its
+    row positions (`<table>.arrow`: sort key and byte offset of each row), for the incremental
+    update of the database; raises Unsure when there is no saved state this code can read."""
+    folder = _state_dir(layout)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("version") != VERSION:
+            raise Unsure("the saved build state is of another version")
+        return dict(manifest["outputs"]), folder / "rows"
+    except (OSError, ValueError, KeyError, TypeError):
+        raise Unsure("no saved build state") from None
+
+
+def read_rows(path: Path) -> tuple[pa.Array, np.ndarray]:
+    """Sort keys and line offsets of one CSV, memory-mapped from a `rows/<table>.arrow`."""
+    table = _read_arrow(path)
+    return table["key"].combine_chunks(), table["start"].to_numpy()
+
+
 def contributors_of(index: pa.Table, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """The extract files that give each of `keys`, looked up in the state's index."""
     if not keys:
