@@ -9,9 +9,9 @@ import sys
 from infratracker.core.paths import Layout
 
 # Server processes by default. Each answers requests with one Python thread (Datasette's pages
-# are mostly Python), so one process uses at most about one core; two measured 35 against 22
-# never-seen faceted pages a second on this project's 2-core machine while other work ran
-# (docs/performance.md). More cost memory (~200 MiB each) for no gain beyond the cores.
+# are mostly Python), so one process uses at most about one core: on this project's 2-core
+# machine two served 82 never-seen faceted pages a second when both cores were free, one 42
+# (docs/performance.md). More cost memory (~150 MiB each) for no gain beyond the cores.
 DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 # With several processes, the one-arbitrary-query-at-a-time gate of the plugin holds across them
 # through a lock on this file (datasette_plugin.gate).

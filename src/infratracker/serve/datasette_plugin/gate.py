@@ -30,6 +30,10 @@ class Gate:
             self.fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         return self.fd
 
+    def locked(self) -> bool:
+        """Whether a query of this process holds the gate (asyncio.Semaphore's question)."""
+        return self.local.locked()
+
     async def __aenter__(self):
         await self.local.acquire()
         if self.lock_path is None:
