@@ -1,6 +1,7 @@
 """Bounded load test of the served site, on loopback only.
 
-Starts `python -m infratracker.serve` on a free 127.0.0.1 port, then, for --duration seconds:
+Starts `python -m infratracker.serve` on a free 127.0.0.1 port (its worker processes are counted
+with it for memory and open files), then, for --duration seconds:
   phase 1: --clients clients mixing row JSON, table JSON, HTML pages and CSV downloads;
   phase 2: --slow hostile clients sending the worst queries found, through every path that runs
            user SQL (`?sql=`, `_where=`, a tilde-encoded database name, CSV and blob formats,
@@ -54,15 +55,26 @@ HOSTILE = [
 ]
 
 
+def processes(pid: int) -> list[int]:
+    """The server's processes: the one started and its children (uvicorn's workers)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *map(int, children)]
+
+
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    total = 0
+    for p in processes(pid):
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
 def open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    return sum(len(os.listdir(f"/proc/{p}/fd")) for p in processes(pid))
 
 
 def percentile(values: list[float], q: float) -> float:

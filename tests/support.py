@@ -358,15 +358,21 @@ def serving(layout: Layout):
 
     from infratracker.serve.loopback import free_port, wait_until_up
 
+    import tempfile
+
     port = free_port()
+    # The server logs a line per request: to a file, because a pipe nobody reads fills up
+    # (64 KiB) and then blocks the server mid-request.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(layout.root), "serve",
-                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ})
     base = f"http://127.0.0.1:{port}"
     try:
         if not wait_until_up(base, 20):
             proc.kill()
-            raise RuntimeError(proc.stdout.read().decode())
+            log.seek(0)
+            raise RuntimeError(log.read().decode(errors="replace"))
         yield base
     finally:
         proc.terminate()
@@ -375,6 +381,7 @@ def serving(layout: Layout):
         except subprocess.TimeoutExpired:  # a hung server must not hang the tests too
             proc.kill()
             proc.wait()
+        log.close()
 
 
 @contextlib.contextmanager

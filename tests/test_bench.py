@@ -31,6 +31,9 @@ def test_bench_smoke_run(tmp_path):
     assert size["frictionless_validate"]["valid"] is True
     assert size["validate_package_ours"]["returncode"] == 0
     assert size["sqlite_ours"]["rows"] == size["executemany"]["rows"] == size["pandas_read_csv"]["rows"]
+    duck = size["duckdb_parquet"]  # DuckDB read the published Parquet: every citation, SQLite's answer
+    assert duck["returncode"] == 0 and duck["rows"] == size["rows"]["citations"] and duck["same_as_sqlite"] is True
+    assert sum(g[1] for g in duck["groups"]) == size["rows"]["citations"]
     for server in ("serve_ours", "serve_datasette_defaults"):
         assert all(w["errors"] == 0 and w["requests"] > 0 for w in size[server].values()), size[server]
     assert size["rebuild_one_article"]["returncode"] == 0
@@ -40,6 +43,20 @@ def test_bench_smoke_run(tmp_path):
     assert size["db_one_article"]["incremental"]  # the loop's `db` takes the incremental update
     assert json.loads((tmp_path / "results.json").read_text())["sizes"][0]["articles"] == 3
     assert "| 3 | 30 |" in (tmp_path / "results.md").read_text()
+    assert "DuckDB grouped query s" in (tmp_path / "results.md").read_text()
+
+
+def test_duckdb_reads_the_published_parquet_as_the_csv_says(site_built):
+    """The bench's DuckDB stage on the real package: its grouped counts are the CSV's."""
+    import pandas as pd
+
+    from infratracker.bench.stages import duckdb_parquet
+
+    result = duckdb_parquet(site_built)
+    citations = pd.read_csv(site_built.data / "citations.csv", dtype=str, keep_default_na=False)
+    expected = {table: (len(rows), rows["source_id"].nunique()) for table, rows in citations.groupby("record_table")}
+    assert {g[0]: (g[1], g[2]) for g in result["groups"]} == expected
+    assert result["rows"] == len(citations) and result["same_as_sqlite"] is True
 
 
 def test_cache_is_used_and_never_hides_a_changed_archive(checkout, capsys):

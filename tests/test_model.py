@@ -218,3 +218,17 @@ def test_oc4ids_export_is_valid_and_an_invalid_one_is_refused(checkout, capsys):
     found = oc4ids.problems(checkout, doc)
     assert [(p.record, p.field) for p in found] == [
         (doc["projects"][0]["id"], "projects/0/status"), (doc["projects"][1]["id"], "projects/1/parties/0/roles/0")]
+
+
+def test_oc4ids_refuses_a_project_listed_twice(checkout):
+    """The schema's uniqueItems on the projects, checked by canonical JSON (jsonschema's pairwise
+    comparison of 100k projects did not finish): the repeated project is named."""
+    from infratracker.check.package import Package, check
+
+    checked = check(Package(checkout.descriptor))
+    doc = oc4ids.project_package(checkout, {name: checked.rows(name) for name in checked.names})
+    assert oc4ids.problems(checkout, doc) == []
+    doc["projects"].append(json.loads(json.dumps(doc["projects"][0])))
+    found = oc4ids.problems(checkout, doc)
+    assert [(p.record, p.field, p.message) for p in found] == [
+        (doc["projects"][0]["id"], f"projects/{len(doc['projects']) - 1}", "projects has non-unique elements")]

@@ -298,6 +298,9 @@ def parser() -> argparse.ArgumentParser:
                         "  INFRATRACKER_ALLOWED_HOSTS=data.example.org infratracker serve --host 0.0.0.0")
     sv.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to bind (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8001")), help="port (default 8001)")
+    sv.add_argument("--workers", type=int, default=None,
+                    help="server processes, under uvicorn's supervisor (default: $INFRATRACKER_WORKERS, "
+                    "else 2, or 1 on a one-core machine)")
     sv.set_defaults(func=cmd_serve)
     return p
 
@@ -305,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
 def cmd_serve(args: argparse.Namespace) -> int:
     from infratracker.serve.server import serve
 
-    return serve(_layout(args), args.host, args.port)
+    return serve(_layout(args), args.host, args.port, args.workers)
 
 
 def main(argv: list[str] | None = None) -> int:

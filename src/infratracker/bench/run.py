@@ -310,6 +310,9 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
     if serve_seconds > 0:
         site = step("site files", [*cli, "site"])
         res["site_files_s"] = site["seconds"]
+        duck = step("duckdb on citations.parquet", [*STAGE, "duckdb", str(layout.root)])
+        res["duckdb_parquet"] = {**json.loads(duck["stdout"] or "{}"), "process_s": duck["seconds"],
+                                 "peak_mib": duck["peak_mib"], "returncode": duck["returncode"]}
         n_projects = res["rows"]["projects"]
         progress.say("  serving: ours ...")
         res["serve_ours"] = serve_and_measure([*STAGE, "serve-ours", str(layout.root)], layout.root, serve_seconds,
@@ -361,6 +364,14 @@ def markdown(results: dict[str, Any]) -> str:
             full, one = r.get("db_full", {}), r.get("db_one_article", {})
             lines.append(f"| {r['articles']} | {full.get('seconds')}, {full.get('peak_mib')} | {one.get('seconds')}, "
                          f"{one.get('peak_mib')}{'' if one.get('incremental') else ' (full)'} |")
+    ducked = [r for r in results["sizes"] if r.get("duckdb_parquet", {}).get("rows")]
+    if ducked:
+        lines += ["", "| articles | citations.parquet rows | MiB | DuckDB grouped query s | same answer as SQLite | "
+                  "SQLite, same query s | DuckDB process peak MiB |", "|---|---|---|---|---|---|---|"]
+        for r in ducked:
+            d = r["duckdb_parquet"]
+            lines.append(f"| {r['articles']} | {d['rows']} | {round(d['parquet_bytes'] / 2**20, 1)} | {d['query_s']} | "
+                         f"{'yes' if d['same_as_sqlite'] else 'NO'} | {d['sqlite_query_s']} | {d['peak_mib']} |")
     served = [r for r in results["sizes"] if "serve_ours" in r]
     if served:
         lines += ["", "| articles | server | faceted HTML, same URL: req/s, p95 ms | faceted HTML, 10 URLs: req/s, p95 ms | "

@@ -108,12 +108,42 @@ def pandas_read(layout: Layout) -> dict:
     return {"rows": rows, "seconds": round(seconds, 3), "rows_per_s": round(rows / seconds)}
 
 
+# What a user who outgrows SQLite asks of the Parquet downloads: citations per kind of record,
+# and from how many sources. The same statement runs on the site's SQLite database, for scale.
+GROUPED = ("select record_table, count(*) as citations, count(distinct source_id) as sources "
+           "from {table} group by record_table order by citations desc, record_table")
+
+
+def duckdb_parquet(layout: Layout) -> dict:
+    """DuckDB reads the published citations.parquet (as downloaded from the site) and answers a
+    grouped query; the same query on the SQLite database. Timed from a fresh connection."""
+    path = layout.build / "downloads" / "parquet" / "citations.parquet"
+    try:
+        import duckdb
+    except ImportError:  # an optional dependency (pyproject's `bench` extra; requirements.lock pins it)
+        return {"skipped": "duckdb is not installed"}
+    start = time.perf_counter()
+    con = duckdb.connect()
+    groups = con.execute(GROUPED.format(table="read_parquet($path)"), {"path": str(path)}).fetchall()
+    query_s = time.perf_counter() - start
+    rows = con.execute("select count(*) from read_parquet($path)", {"path": str(path)}).fetchone()[0]
+    con.close()
+    start = time.perf_counter()
+    db = sqlite3.connect(f"file:{layout.database}?immutable=1", uri=True)
+    in_sqlite = db.execute(GROUPED.format(table="citations")).fetchall()
+    sqlite_s = time.perf_counter() - start
+    db.close()
+    return {"duckdb": duckdb.__version__, "parquet_bytes": path.stat().st_size, "rows": rows,
+            "groups": [list(g) for g in groups], "query_s": round(query_s, 3),
+            "same_as_sqlite": [tuple(g) for g in groups] == [tuple(g) for g in in_sqlite],
+            "sqlite_query_s": round(sqlite_s, 3)}
+
+
 def serve_ours(layout: Layout, port: str) -> None:
-    from datasette.cli import cli
+    """What `make serve` runs: `infratracker serve`, with its default number of processes."""
+    from infratracker.serve.server import serve
 
-    from infratracker.serve.site import serve_args
-
-    cli.main(["serve", *serve_args(layout, "127.0.0.1", int(port))], standalone_mode=True)
+    serve(layout, "127.0.0.1", int(port))
 
 
 def serve_default(layout: Layout, port: str) -> None:
@@ -136,7 +166,8 @@ def main(argv: list[str]) -> int:
     if stage == "serve-default":
         serve_default(corpus, argv[2])
         return 0
-    result = {"stages": stages, "db": db_stage, "executemany": executemany, "pandas": pandas_read}[stage](corpus)
+    result = {"stages": stages, "db": db_stage, "executemany": executemany, "pandas": pandas_read,
+              "duckdb": duckdb_parquet}[stage](corpus)
     print(json.dumps(result))
     return 0
 

@@ -1,7 +1,8 @@
 """The Datasette site: metadata generated from the registry, settings, downloads, and the app.
 
 `make serve` runs `infratracker site` (this module's write_site_files) and then serve.py,
-which starts Datasette with the same SETTINGS that tests use through `make_app`.
+which starts uvicorn's worker processes, each building the app in serve/app.py with the same
+SETTINGS that tests use through `make_app`.
 """
 from __future__ import annotations
 
@@ -323,15 +324,6 @@ def write_site_files(layout: Layout) -> list[Path]:
         managed = [layout.rel(p) for p in sorted(downloads.rglob("*")) if p.is_file()] if downloads.is_dir() else []
         changed = publish(layout, outputs, managed)
     return [layout.root / rel for rel in changed]
-
-
-def serve_args(layout: Layout, host: str, port: int) -> list[str]:
-    args = ["-i", str(layout.database), "--inspect-file", str(layout.build / "inspect.json"),
-            "-m", str(layout.build / "metadata.json"), "--static", f"downloads:{layout.build / 'downloads'}",
-            "-h", host, "-p", str(port)]
-    for key, value in SETTINGS.items():
-        args += ["--setting", key, json.dumps(value) if isinstance(value, bool) else str(value)]
-    return args
 
 
 def make_app(layout: Layout):

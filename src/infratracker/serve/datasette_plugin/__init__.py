@@ -8,7 +8,6 @@ Datasette in the same environment behaves exactly as without it.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -17,10 +16,13 @@ import sqlite3
 from datasette import hookimpl
 from datasette.plugins import DEFAULT_PLUGINS, pm
 from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
 
 from infratracker.core import registry
 
-from . import downloads, labels, mapping, pages, reloading, requests, sqlite_guard
+from . import downloads, facets, labels, mapping, pages, reloading, requests, sqlite_guard
+from .facet_counts import FacetCounts
+from .gate import Gate
 from .response_cache import ResponseCache
 
 PLUGIN = "infratracker"
@@ -75,14 +77,29 @@ def site_config(datasette) -> dict | None:
     return cached
 
 
+def _file_key(datasette) -> tuple:
+    """Which database file is served now. The ReloadingDatabase notes the file's signature at
+    every query, so reading it costs nothing; a page's cells are rendered after its queries, so
+    it names the file their rows came from. Otherwise the files' stat signatures."""
+    db = datasette.databases.get(DATABASE)
+    signature = getattr(db, "opened_signature", None)
+    return ("served", signature) if signature is not None else generation(datasette)
+
+
+def current_codes(datasette) -> labels.Codes | None:
+    """The codelists already read for the file served now, or None."""
+    cached = getattr(datasette, "_infratracker_codes", None)
+    return cached[1] if cached is not None and cached[0] == _file_key(datasette) else None
+
+
 async def codes(datasette) -> labels.Codes:
     """The codelists table, read once per database file (a rebuilt file is read again)."""
-    key = generation(datasette)
-    cached = getattr(datasette, "_infratracker_codes", None)
-    if cached is None or cached[0] != key:
-        cached = (key, await datasette.get_database(DATABASE).execute_fn(labels.read_codes))
-        datasette._infratracker_codes = cached
-    return cached[1]
+    known = current_codes(datasette)
+    if known is None:
+        key = _file_key(datasette)
+        known = await datasette.get_database(DATABASE).execute_fn(labels.read_codes)
+        datasette._infratracker_codes = (key, known)
+    return known
 
 
 def allowed_hosts(datasette) -> set[str]:
@@ -133,7 +150,7 @@ async def error_response(datasette, path: str, status: int, message, title: str 
 
 
 def harden(app, datasette):
-    gate = asyncio.Semaphore(ARBITRARY_SQL_AT_ONCE)
+    gate = Gate.from_environment(ARBITRARY_SQL_AT_ONCE)  # across server processes too (gate.py)
     cache = ResponseCache()
     hosts = allowed_hosts(datasette)
 
@@ -243,9 +260,13 @@ def startup(datasette):
     if pm.is_registered(default):
         pm.unregister(default)
         pm.register(_DefaultHandlerElsewhere(default), name=DEFAULT_HANDLER_ELSEWHERE)
+    facets.once_per_column(lambda ds: site_config(ds) is not None)
     for name, db in list(datasette.databases.items()):
         if name != "_internal":
             reloading.install(datasette, name)  # a rebuilt database is served without a restart
+    served = datasette.databases.get(DATABASE)
+    if isinstance(served, reloading.ReloadingDatabase):
+        served.facet_counts = FacetCounts()  # facets counted in memory (facet_counts.py)
     if same_for_everyone(datasette):
         _memoize_permissions(datasette)
 
@@ -331,6 +352,10 @@ def render_cell(row, value, column, table, database, datasette):
     only, so JSON and CSV keep the codes."""
     if database != DATABASE or site_config(datasette) is None:
         return None
+    known = current_codes(datasette)
+    if known is not None:
+        # answered at once, not as a coroutine to await: this hook runs for every cell
+        return labels.render(row, value, column, table, known, _base(datasette))
 
     async def inner():
         return labels.render(row, value, column, table, await codes(datasette), _base(datasette))
@@ -356,9 +381,27 @@ def extra_template_vars(datasette):
 
         return {"infratracker_site": site,
                 "infratracker_record_url": lambda table, key: _base(datasette) + labels.record_path(table, key),
-                "infratracker_code_label": code_label}
+                "infratracker_code_label": code_label,
+                "infratracker_rows_html": rows_html}
 
     return inner
+
+
+def rows_html(rows, order: list[int]) -> Markup:
+    """A table page's rows, the cells in `order`, as templates/_table.html wrote them: in
+    Python, because Jinja's async rendering of ~500 cells per page cost more than all the SQL."""
+    from datasette.utils import to_css_class
+
+    out = []
+    for row in rows:
+        cells = list(row)
+        out.append("<tr>")
+        for i in order:
+            cell = cells[i]
+            out.append(f'<td class="col-{escape(to_css_class(cell["column"]))} type-{escape(cell["value_type"])}">'
+                       f'{escape(cell["value"])}</td>')
+        out.append("</tr>\n")
+    return Markup("".join(out))
 
 
 @hookimpl
@@ -447,3 +490,19 @@ def register_routes(datasette):
             (r"^/-/about$", about_page),
             (r"^/-/map$", map_page),
             (r"^/-/map\.geojson$", map_geojson)]
+
+
+def _registered_whole() -> None:
+    """Datasette imports its plugins when datasette.plugins is first imported. If that import
+    came from this package's own first lines (a script imported one of its modules before
+    Datasette), Datasette registered this module half-initialised, with none of its hooks."""
+    import sys
+
+    module = sys.modules[__name__]
+    if pm.is_registered(module) and not pm.get_hookcallers(module):
+        name = pm.get_name(module)
+        pm.unregister(module)
+        pm.register(module, name=name)
+
+
+_registered_whole()
