@@ -28,6 +28,9 @@ def curator_loop(layout: Layout, n_articles: int, progress, article, run_child, 
     PY, STAGE = python, stage
     i = n_articles + 5  # an article no other step of the bench writes
     text, doc = article(i, n_articles)
+    # it returns to two earlier projects; keep only those the corpus has (its own are named)
+    have = {f"prj-{p}" for p in range(n_articles * 10)}
+    doc["projects"] = [p for p in doc["projects"] if "name" in p or p["id"] in have]
     capture = layout.build / "loop-capture.txt"
     capture.parent.mkdir(parents=True, exist_ok=True)
     capture.write_text(text, encoding="utf-8")
@@ -59,6 +62,9 @@ def curator_loop(layout: Layout, n_articles: int, progress, article, run_child, 
             out[name] = {k: step[k] for k in ("seconds", "peak_mib", "returncode")}
             if step["returncode"] != 0:
                 out["error"] = step["stderr"][-500:]
+                if name == "build":  # leave the corpus as it was for the steps after the loop
+                    (layout.root / drafted["source"]["archive_path"]).unlink(missing_ok=True)
+                    drafted_path.unlink(missing_ok=True)
                 return out
         source_id = drafted["source"]["id"]
         start = time.perf_counter()
