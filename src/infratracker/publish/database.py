@@ -159,6 +159,11 @@ def check_database(path: Path, tables: Checked) -> list[Problem]:
     return problems
 
 
+def disk_error(exc: sqlite3.Error, target: Path) -> OSError:
+    """SQLITE_FULL, SQLITE_IOERR...: the disk's problem, said as such."""
+    return OSError(errno.ENOSPC if "full" in str(exc) else errno.EIO, str(exc), str(target))
+
+
 def build_database(layout: Layout, target: Path | None = None) -> dict[str, int]:
     """Load the published package into a new SQLite file and swap it in if every check passes."""
     target = target or layout.database
@@ -187,9 +192,8 @@ def build_database(layout: Layout, target: Path | None = None) -> dict[str, int]
         if problems:
             raise ProblemsFound(problems)
         os.replace(tmp, target)
-    except sqlite3.Error as exc:  # SQLITE_FULL, SQLITE_IOERR...: the disk's problem, said as such
-        code = errno.ENOSPC if "full" in str(exc) else errno.EIO
-        raise OSError(code, str(exc), str(target)) from None
+    except sqlite3.Error as exc:
+        raise disk_error(exc, target) from None
     finally:
         if db is not None:
             db.close()

@@ -24,7 +24,6 @@ builds the same corpus both ways and compares every table and view row for row.
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -47,7 +46,7 @@ from infratracker.core.fingerprint import fingerprint
 from infratracker.core.paths import Layout, remove_stale
 from infratracker.publish import incremental
 from infratracker.publish.build import build_lock
-from infratracker.publish.database import add_search_keys, build_database
+from infratracker.publish.database import add_search_keys, build_database, disk_error
 from infratracker.publish.views import SEARCHED, search_select
 
 VERSION = 1
@@ -369,9 +368,8 @@ def _write_copy(layout: Layout, target: Path, changes: dict[str, _Change], count
         os.replace(tmp, target)
     except sqlite3.IntegrityError:  # a duplicate key, a missing required value
         raise Unsure("a changed row breaks a constraint of the database") from None
-    except sqlite3.Error as exc:  # SQLITE_FULL, SQLITE_IOERR...: the disk's problem, said as such
-        code = errno.ENOSPC if "full" in str(exc) else errno.EIO
-        raise OSError(code, str(exc), str(target)) from None
+    except sqlite3.Error as exc:
+        raise disk_error(exc, target) from None
     finally:
         if conn is not None:
             conn.close()
