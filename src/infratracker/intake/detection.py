@@ -634,6 +634,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
         # the Bank has invested..."), and no dates from a heading that repeats the body.
         boilerplate = boilerplate or bool(ABOUT_HEADING.match(sentence))
         dated: list[dict[str, Any]] = []
+        linked = Linker(sentence, mentions, story, lang, published)
         if not (boilerplate or INSTITUTION_RECORD.search(sentence)):
             qs = quantities(sentence, lang, published, rates)
             rates = {q["unit"].split("/")[0]: q["unit"] for q in qs if "/" in q["unit"]}
@@ -646,7 +647,6 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 if d["date"] in reported and not TARGET_WORDS.match(d["text"]):
                     continue
                 add_draft("dates", d["text"] + d["date"], {**d, "confidence": 0.8, "quote": sentence})
-            linked = Linker(sentence, mentions, story, lang, published)
             for a in money(sentence, lang):
                 add_draft("finance", f"{a['amount']} {a['currency']} {sentence}",
                           {**linked.finance(a), "quote": sentence})
@@ -666,7 +666,6 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                 if not story or story_count[m.ref] >= story_count.get(story[0].ref, (0, 0)):
                     story[:] = [m]
         if AGREEMENT_WORDS.search(sentence):
-            linked = Linker(sentence, mentions, story, lang, published)
             add_draft("agreements", sentence, {**linked.agreement(published, dated), "quote": sentence})
     surnames = {p["name"].split()[-1] for p in draft["people"] if len(p["name"].split()) > 1}
     draft["people"] = [p for p in draft["people"] if len(p["name"].split()) > 1 or p["name"] not in surnames]

@@ -5,7 +5,7 @@ their proposal was given) and returns finance rows with financier and recipient,
 roles, status events and funding constraints with the extract's keys (`financier_country_id`,
 `organisation_id`, `project_id`...), so that a curator moves a proposal under its project and
 deletes its `confidence` instead of typing it. A figure or stage whose sentence names no project
-goes to the project the story was last about, with a lower confidence.
+goes to the story's project (the one named most often so far), with a lower confidence.
 """
 from __future__ import annotations
 
