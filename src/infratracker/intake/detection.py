@@ -422,7 +422,7 @@ class NamedDrafts:
         for m in self._pattern.finditer(sentence):
             if not any(x.start < m.end() and m.start() < x.end for x in mentions):
                 kind, record_id = self.names[m.group()]
-                out.append(relations.Mention(kind, record_id, m.start(), m.end(), known=False))
+                out.append(relations.Mention(kind, record_id, m.start(), m.end()))
         return out
 
 
@@ -627,7 +627,7 @@ def detect(body: str, lexicon: Lexicon, language: str = "en", published: Any = N
                          "confidence": f.confidence, "quote": sentence}
                 record_id = add_draft(f.kind, name, entry)
                 if f.kind in ("projects", "organisations") and f.end > f.start:
-                    mentions.append(relations.Mention(f.kind, record_id, f.start, f.end, known=False))
+                    mentions.append(relations.Mention(f.kind, record_id, f.start, f.end))
                     named.add([f.name, *(f.extra.get("aliases") or [])], f.kind, record_id)
         mentions += named.find(sentence, mentions)
         # Figures and dates: not in an issuer's boilerplate ("About AIIB" and what follows, "To date,

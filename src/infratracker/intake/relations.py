@@ -34,7 +34,6 @@ class Mention:
     ref: str  # a known record's id, or a drafted record's id
     start: int
     end: int
-    known: bool = True
 
 
 @lru_cache(maxsize=1)
