@@ -15,7 +15,7 @@ from infratracker.cli import main
 from infratracker.core import registry
 from infratracker.core.paths import Layout
 from infratracker.core.problems import ProblemsFound
-from infratracker.publish import dbupdate
+from infratracker.publish import dbupdate, snapshot
 from infratracker.publish.build import build_and_publish
 from infratracker.publish.database import build_database
 from infratracker.serve.datasette_plugin.reloading import signature as served_signature
@@ -150,7 +150,7 @@ def test_anything_unusual_gets_the_full_load(corpus, tmp_path, change, monkeypat
     elif change == "copy_gone":
         (corpus.build / "state" / "db" / "citations.csv").unlink()
     elif change == "code":
-        monkeypatch.setattr(dbupdate, "fingerprint", lambda reference: "another version")
+        monkeypatch.setattr(snapshot, "fingerprint", lambda reference: "another version")
     loaded = dbupdate.load_database(corpus, incremental_ok=change != "full")
     assert not loaded.incremental
     assert loaded.full_because == {

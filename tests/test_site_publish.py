@@ -111,4 +111,4 @@ def test_interrupted_site_swap_is_finished_by_the_next_run(tmp_path, monkeypatch
     assert main(["--root", str(layout.root), "site"]) == 0
     assert not (layout.build / "publish-journal.json").exists()
     new = site_files(layout)
-    assert new != old and write_site_files(layout) == []  # finished: nothing left to change
+    assert new != old and write_site_files(layout).changed == []  # finished: nothing left to change

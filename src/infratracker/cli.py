@@ -92,7 +92,14 @@ def cmd_site(args: argparse.Namespace) -> int:
     from infratracker.serve.site import write_site_files
 
     layout = _layout(args)
-    changed = write_site_files(layout)
+    written = write_site_files(layout, incremental_ok=not args.full)
+    made, changed = written.downloads, written.changed
+    if made.incremental:
+        tables = ", ".join(made.remade_tables) or "none"
+        print(f"incremental: downloads of the changed tables only ({tables}); {made.remade_projects} OC4IDS "
+              f"project(s) made again; zip pieces: {made.zip_pieces[0]} reused, {made.zip_pieces[1]} compressed")
+    elif made.full_because:
+        print(f"every download made again: {made.full_because}")
     shown = ", ".join(layout.rel(p) for p in changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
     print(f"wrote {len(changed)} changed site file(s)" + (f": {shown}" if changed else ""))
     return 0
@@ -274,8 +281,11 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("site", formatter_class=fmt, help="write Datasette metadata and exports",
                        description="Write build/metadata.json (from the registry), build/inspect.json and "
-                       "the Parquet and package downloads under build/downloads/.",
-                       epilog="example:\n  infratracker site")
+                       "the downloads under build/downloads/ (package, Parquet, spreadsheet CSV, OC4IDS, "
+                       "zip). After a first full run, only what the changed CSVs touch is made again "
+                       "(docs/building.md).",
+                       epilog="examples:\n  infratracker site\n  infratracker site --full")
+    s.add_argument("--full", action="store_true", help="make every download again, after a full check of the package")
     s.set_defaults(func=cmd_site)
 
     ex = sub.add_parser("export", formatter_class=fmt, help="export the projects in another standard (OC4IDS)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import filecmp
 import gc
 import json
 import os
@@ -179,10 +180,44 @@ class PublishInterrupted(Exception):
     """A publish failed after its commit point: the journal is there for the next run to finish."""
 
 
-def publish(layout: Layout, outputs: dict[str, bytes], managed: list[str] | None = None) -> list[str]:
+@dataclass(frozen=True)
+class Staged:
+    """An output already written to a file of build/ (same file system): publish moves it."""
+    path: Path
+
+
+def _same(path: Path, data: bytes | Path | Staged) -> bool:
+    if not path.is_file():
+        return False
+    if isinstance(data, Staged):
+        return filecmp.cmp(path, data.path, shallow=False)
+    if isinstance(data, Path):
+        return filecmp.cmp(path, data, shallow=False)  # in chunks: no copy of either in memory
+    return path.read_bytes() == data
+
+
+def _stage(path: Path, data: bytes | Path) -> None:
+    """Bytes are written; a Path (a published file, as the site's copy of a CSV) is copied by
+    the kernel, never read into memory. Not linked: an edit of the one in place would then
+    change the other, a published download, before any command ran."""
+    if isinstance(data, Staged):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(data.path, path)  # written durably when it was made
+        return
+    if not isinstance(data, Path):
+        _write_durably(path, data)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(data, path)
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def publish(layout: Layout, outputs: dict[str, bytes | Path | Staged], managed: list[str] | None = None) -> list[str]:
     """Write the outputs that changed, delete the `managed` files (default: the published CSVs
     and schemas) that are no longer outputs; return their paths. `build` and `site` both
-    publish this way.
+    publish this way. An output given as a Path is published as a copy of that file; one
+    given as Staged is moved into place.
 
     Every changed file is first written in full to build/publish-staging; then a journal naming
     them is written atomically: that is the commit point. Before it, an interruption leaves the
@@ -192,8 +227,7 @@ def publish(layout: Layout, outputs: dict[str, bytes], managed: list[str] | None
     """
     recover(layout)
     staging = _staging(layout)
-    replace = [rel for rel, data in sorted(outputs.items())
-               if not ((layout.root / rel).is_file() and (layout.root / rel).read_bytes() == data)]
+    replace = [rel for rel, data in sorted(outputs.items()) if not _same(layout.root / rel, data)]
     if managed is None:
         managed = [layout.rel(p) for p in [*layout.data.glob("*.csv"), *layout.schemas.glob("*.pandera.yaml")]]
     delete = sorted(rel for rel in managed if rel not in outputs)
@@ -201,7 +235,7 @@ def publish(layout: Layout, outputs: dict[str, bytes], managed: list[str] | None
         return []
     try:
         for rel in replace:
-            _write_durably(staging / rel, outputs[rel])
+            _stage(staging / rel, outputs[rel])
         tmp = layout.build / "publish-journal.json.tmp"
         _write_durably(tmp, json.dumps({"replace": replace, "delete": delete}).encode())
         os.replace(tmp, _journal(layout))

@@ -35,22 +35,19 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlite_utils
 
 from infratracker.check import engine
 from infratracker.check.package import Checked
 from infratracker.core import registry
-from infratracker.core.csvio import NotCanonical, read_strings
-from infratracker.core.fingerprint import fingerprint
+from infratracker.core.csvio import NotCanonical
 from infratracker.core.paths import Layout, remove_stale
-from infratracker.publish import incremental
+from infratracker.publish import incremental, rowdiff, snapshot
 from infratracker.publish.build import build_lock
 from infratracker.publish.database import add_search_keys, build_database, disk_error
 from infratracker.publish.views import SEARCHED, search_select
 
 VERSION = 1
-CHUNK = 200_000  # rows compared at a time: two copies of a chunk's lines, not of the whole CSV
 
 
 # The update cannot vouch for its result; the full load must run. The build's own exception,
@@ -66,11 +63,8 @@ class Loaded:
     full_because: str | None = None  # why the update was not possible
 
 
-def signature(path: Path) -> list[int]:
-    """Inode, size and modification time: a file renamed into place has a new inode, one edited
-    in place a new mtime, so an unchanged signature means the very same bytes."""
-    st = os.stat(path)
-    return [st.st_ino, st.st_size, st.st_mtime_ns]
+signature = snapshot.signature
+_link = snapshot.link
 
 
 def _folder(layout: Layout) -> Path:
@@ -113,21 +107,10 @@ def load_database(layout: Layout, target: Path | None = None, incremental_ok: bo
 
 # --- the state --------------------------------------------------------------------------------
 
-def _link(source: Path, dest: Path) -> list[int]:
-    """`dest` becomes another name of `source`; returns its signature. Where hard links are
-    impossible this raises OSError and no state is saved: a copy would cost as much as it saves,
-    and it could not show by its inode that it is the file the load read."""
-    tmp = dest.with_name(dest.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    os.link(source, tmp)
-    os.replace(tmp, dest)
-    return signature(dest)
-
-
 def _write_manifest(layout: Layout, target: Path, tables: dict[str, dict[str, Any]]) -> None:
     folder = _folder(layout)
     tmp = folder / "manifest.json.tmp"
-    tmp.write_text(json.dumps({"version": VERSION, "code": fingerprint(layout.reference),
+    tmp.write_text(json.dumps({"version": VERSION, "code": snapshot.fingerprint(layout.reference),
                                "database": signature(target), "tables": tables}, sort_keys=True))
     os.replace(tmp, folder / "manifest.json")
 
@@ -166,14 +149,9 @@ class _Change:
 
 
 def _update(layout: Layout, target: Path) -> Loaded:
-    folder = _folder(layout)
+    manifest = snapshot.manifest(layout, _folder(layout), VERSION,
+                                 "no saved database state (a first load, or the last one did not finish)")
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise Unsure("no saved database state (a first load, or the last one did not finish)") from None
-    try:
-        if manifest.get("version") != VERSION or manifest["code"] != fingerprint(layout.reference):
-            raise Unsure("the code or the reference data changed")
         if not target.exists() or signature(target) != manifest["database"]:
             raise Unsure("the database is not the one the last load wrote")
         recorded: dict[str, dict[str, Any]] = manifest["tables"]
@@ -270,69 +248,23 @@ def _save_after_update(layout: Layout, target: Path, tables: dict[str, dict[str,
         forget(layout)  # the database is right; only the next `db` will be a full one
 
 
-def _codes(codelists_csv: Path) -> dict[str, list[str]]:
-    res = registry.resource("codelists")
-    table, failures = engine.typed(res, read_strings(codelists_csv.read_bytes(), res))
-    if failures:
-        raise Unsure("the codelists do not read")
-    return engine.codes_of(table)
-
-
-def _lines(data: bytes, starts: np.ndarray) -> tuple[bytes, pa.Array]:
-    """The header, and each row's bytes as one Arrow array over `data` (no copy)."""
-    n = len(starts)
-    starts = np.asarray(starts, dtype=np.int64)
-    if n:
-        if starts[0] <= 0 or starts[-1] >= len(data) or not data.endswith(b"\n") or \
-                (n > 1 and not bool(np.all(starts[1:] > starts[:-1]))) or \
-                not bool(np.all(np.frombuffer(data, dtype=np.uint8)[starts - 1] == 10)):
-            raise Unsure("the saved row positions do not fit the CSV")
-    header = data[:int(starts[0])] if n else data
-    offsets = np.append(starts, np.int64(len(data)))
-    return header, pa.LargeBinaryArray.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets),
-                                                                           pa.py_buffer(data)])
+_codes = snapshot.codes
 
 
 def _diff(res: registry.Resource, old_data: bytes, old_rows: tuple[pa.Array, np.ndarray],
           new_data: bytes, new_rows: tuple[pa.Array, np.ndarray], codes: dict[str, list[str]]) -> _Change:
-    """Rows inserted, updated and deleted between two versions of a CSV, matched by their sort
-    key (the primary key); a row is updated when its bytes differ. Only changed rows are parsed,
-    and the new ones are checked by the build's own rules."""
-    old_header, old_lines = _lines(old_data, old_rows[1])
-    new_header, new_lines = _lines(new_data, new_rows[1])
-    if old_header != new_header or len(old_rows[0]) != len(old_lines) or len(new_rows[0]) != len(new_lines):
+    """Rows inserted, updated and deleted between two versions of a CSV (rowdiff.py); only
+    changed rows are parsed, and the new ones are checked by the build's own rules."""
+    old, new = rowdiff.lines(old_data, old_rows), rowdiff.lines(new_data, new_rows)
+    if old.header != new.header:
         raise Unsure(f"the saved row positions of {res.name} do not fit the CSV")
-    old_keys, new_keys = old_rows[0].cast(pa.large_string()), new_rows[0].cast(pa.large_string())
-    at = pc.index_in(new_keys, value_set=old_keys)
-    found = pc.is_valid(at)
-    inserted = pc.indices_nonzero(pc.invert(found)).cast(pa.int64())
-    matched = pc.indices_nonzero(found).cast(pa.int64())
-    old_at = pc.take(at, matched).cast(pa.int64())
-    updated_new, updated_old = [], []
-    for i in range(0, len(matched), CHUNK):
-        mine, theirs = matched.slice(i, CHUNK), old_at.slice(i, CHUNK)
-        differ = pc.not_equal(pc.take(new_lines, mine), pc.take(old_lines, theirs))
-        updated_new.append(pc.filter(mine, differ))
-        updated_old.append(pc.filter(theirs, differ))
-    deleted = pc.indices_nonzero(pc.invert(pc.is_in(old_keys, value_set=new_keys))).cast(pa.int64())
-    new_idx = pa.concat_arrays([inserted, *updated_new])
-    old_idx = pa.concat_arrays([deleted, *updated_old])
-    new = _typed_lines(res, new_header, pc.take(new_lines, new_idx))
-    if new.num_rows:
-        failures = engine.schema_failures(res, new, codes) + engine.rule_failures(res, new)
+    found = rowdiff.diff(old, new, res.name)
+    new_table = rowdiff.typed(res, new, found.new_rows)
+    if new_table.num_rows:
+        failures = engine.schema_failures(res, new_table, codes) + engine.rule_failures(res, new_table)
         if failures:
             raise Unsure(f"a changed row of {res.name} does not pass every check")
-    old = _typed_lines(res, old_header, pc.take(old_lines, old_idx))
-    return _Change(new, len(inserted), old, len(deleted))
-
-
-def _typed_lines(res: registry.Resource, header: bytes, lines: pa.Array) -> pa.Table:
-    if not len(lines):
-        return engine.typed(res, read_strings(header, res))[0]
-    table, failures = engine.typed(res, read_strings(header + b"".join(lines.to_pylist()), res))
-    if failures:
-        raise Unsure(f"a changed row of {res.name} does not pass every check")
-    return table
+    return _Change(new_table, len(found.inserted), rowdiff.typed(res, old, found.old_rows), len(found.deleted))
 
 
 def _write_copy(layout: Layout, target: Path, changes: dict[str, _Change], counts: dict[str, int],

@@ -12,6 +12,7 @@ the part of it this export uses, with the standard's codelists; the tests valida
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,28 @@ def _clean(obj: Any) -> Any:
 
 def project_package(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """The OC4IDS project package of the typed rows of every table."""
+    return _clean({**head(layout, tables["sources"]), "projects": projects(tables)})
+
+
+def head(layout: Layout, sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """The package without its projects: what says who publishes it, when, under which licence."""
     package = reference.load_yaml(layout.reference / "package.yaml")
+    homepage = package.get("homepage")
+    return {
+        # A URN, not an address: the package has no URL until reference/package.yaml sets a homepage.
+        "uri": f"{homepage.rstrip('/')}/infratracker-oc4ids.json" if homepage
+        else f"urn:infratracker:oc4ids:{package['version']}",
+        "publishedDate": publication_date(layout, sources),
+        "publisher": {"name": package["contributors"][0]["title"]},
+        "license": package["licenses"][0]["path"],
+        "version": OC4IDS_VERSION,
+    }
+
+
+def projects(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every project of `tables["projects"]` as an OC4IDS project, by id. The other tables may
+    hold only the rows of those projects (parties, finance, project_places, and citations of
+    the projects), with every row of the tables they name (countries to sources, codelists)."""
     by = {name: {} for name in ("countries", "blocs", "organisations", "people", "places", "sources")}
     for name, key in (("countries", "country_id"), ("blocs", "bloc_id"), ("organisations", "organisation_id"),
                       ("people", "person_id"), ("places", "place_id"), ("sources", "source_id")):
@@ -81,7 +103,7 @@ def project_package(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> 
         if row["record_table"] == "projects":
             of["citations"].setdefault(row["record_id"], []).append(row)
 
-    projects = []
+    out = []
     for prj in sorted(tables["projects"], key=lambda r: r["project_id"]):
         pid = prj["project_id"]
         parties: dict[str, dict[str, Any]] = {}
@@ -127,7 +149,7 @@ def project_package(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> 
                       "url": by["sources"][sid].get("url"),
                       "datePublished": f"{by['sources'][sid]['published_date']}T00:00:00Z",
                       "publisher": {"name": by["sources"][sid]["publisher"]}} for sid in cited]
-        projects.append({
+        out.append({
             "id": pid, "title": prj["name"], "description": prj.get("description"),
             "status": STATUS.get(prj.get("status"), prj.get("status")),
             "sector": [prj["sector"]] if prj.get("sector") else None,
@@ -137,25 +159,16 @@ def project_package(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> 
                        "budgetBreakdown": breakdown},
             "locations": locations, "documents": documents,
         })
-    homepage = package.get("homepage")
-    return _clean({
-        # A URN, not an address: the package has no URL until reference/package.yaml sets a homepage.
-        "uri": f"{homepage.rstrip('/')}/infratracker-oc4ids.json" if homepage
-        else f"urn:infratracker:oc4ids:{package['version']}",
-        "publishedDate": publication_date(layout, tables["sources"]),
-        "publisher": {"name": package["contributors"][0]["title"]},
-        "license": package["licenses"][0]["path"],
-        "version": OC4IDS_VERSION,
-        "projects": projects,
-    })
+    return [_clean(p) for p in out]
 
 
 def schema_path(layout: Layout) -> Path:
     return layout.reference / "oc4ids-project-package.schema.json"
 
 
-def problems(layout: Layout, doc: dict[str, Any]) -> list[Any]:
-    """Every way `doc` breaks the OC4IDS schema, each as a Problem naming the project and path."""
+def problems(layout: Layout, doc: dict[str, Any], positions: list[int] | None = None) -> list[Any]:
+    """Every way `doc` breaks the OC4IDS schema, each as a Problem naming the project and path.
+    `positions`, when `doc` holds only some projects: where each of them stands in the export."""
     import jsonschema
 
     from infratracker.core.problems import Problem
@@ -167,31 +180,92 @@ def problems(layout: Layout, doc: dict[str, Any]) -> list[Any]:
     unique_projects = schema.get("properties", {}).get("projects", {}).pop("uniqueItems", False)
     validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
     out = []
+
+    def at(i: int) -> int:
+        return positions[i] if positions is not None and 0 <= i < len(positions) else i
+
     if unique_projects and isinstance(doc.get("projects"), list):
         seen: set[str] = set()
         for i, project in enumerate(doc["projects"]):
             key = json.dumps(project, sort_keys=True)
             if key in seen:
                 record = project.get("id", "") if isinstance(project, dict) else ""
-                out.append(Problem("infratracker-oc4ids.json", str(record), f"projects/{i}",
+                out.append(Problem("infratracker-oc4ids.json", str(record), f"projects/{at(i)}",
                                    "projects has non-unique elements"))
             seen.add(key)
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         path = list(error.absolute_path)
         record = doc["projects"][path[1]].get("id", "") if path[:1] == ["projects"] and len(path) > 1 else ""
+        if path[:1] == ["projects"] and len(path) > 1:
+            path[1] = at(path[1])
         out.append(Problem("infratracker-oc4ids.json", str(record), "/".join(map(str, path)), error.message))
     return out
+
+
+def segment(project: dict[str, Any]) -> bytes:
+    """One project as it stands in the export (json.dumps of the package, indent 2): JSON
+    strings hold no raw line break, so indenting each line places it two levels down."""
+    return ("    " + json.dumps(project, indent=2, ensure_ascii=False).replace("\n", "\n    ")).encode()
+
+
+def document(head_doc: dict[str, Any], segments: list[bytes | memoryview]) -> tuple[bytes, list[int]]:
+    """The export's bytes from its head and its projects' segments (in id order), and where
+    each segment starts: the same bytes as json.dumps of the whole package (tested), made
+    without encoding again the projects that did not change."""
+    buf = io.BytesIO()
+    starts = write_document(buf, head_doc, segments)
+    return buf.getvalue(), starts
+
+
+def write_document(fh: Any, head_doc: dict[str, Any], segments: Any) -> list[int]:
+    """document(), written to `fh` segment by segment (an iterable of them): the whole is never
+    held in memory. Returns where each segment starts."""
+    cleaned = _clean(head_doc)
+    starts: list[int] = []
+    text = json.dumps({**cleaned, "projects": []}, indent=2, ensure_ascii=False)
+    assert text.endswith('"projects": []\n}')  # projects is the last key
+    prefix = (text[:-len("[]\n}")] + "[\n").encode()
+    at = len(prefix)
+    for seg in segments:
+        fh.write(prefix if not starts else b",\n")
+        starts.append(at)
+        fh.write(seg)
+        at += len(seg) + 2
+    if not starts:
+        fh.write((json.dumps(cleaned, indent=2, ensure_ascii=False) + "\n").encode())
+    else:
+        fh.write(b"\n  ]\n}\n")
+    return starts
+
+
+def checked_segments(layout: Layout, head_doc: dict[str, Any], new: list[dict[str, Any]],
+                     positions: list[int]) -> list[bytes]:
+    """The segments of `new` projects, refused (ProblemsFound) unless the head and each of them
+    validate; `positions` say where they will stand, for the messages."""
+    from infratracker.core.problems import ProblemsFound
+
+    found = problems(layout, _clean({**head_doc, "projects": new}), positions)
+    if found:
+        raise ProblemsFound(found, "the OC4IDS export does not match the OC4IDS schema")
+    return [segment(p) for p in new]
 
 
 def export(layout: Layout) -> bytes:
     """The OC4IDS package of the published data, refused (ProblemsFound) unless it is valid."""
     from infratracker.check.package import Package, check
-    from infratracker.core.problems import ProblemsFound
 
     checked = check(Package(layout.descriptor))
-    tables = {name: checked.rows(name) for name in checked.names}
-    doc = project_package(layout, tables)
-    found = problems(layout, doc)
-    if found:
-        raise ProblemsFound(found, "the OC4IDS export does not match the OC4IDS schema")
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    tables = {name: checked.rows(name) for name in checked.names if name != "citations"}
+    tables["citations"] = project_citations(checked.arrow["citations"])
+    head_doc = head(layout, tables["sources"])
+    found = projects(tables)
+    return document(head_doc, checked_segments(layout, head_doc, found, list(range(len(found)))))[0]
+
+
+def project_citations(citations: Any) -> list[dict[str, Any]]:
+    """The citations of projects (the only ones the export reads), from an Arrow table, without
+    making a Python row of each of a million citations."""
+    import pyarrow.compute as pc
+
+    wanted = citations.select(["record_table", "record_id", "source_id"])
+    return wanted.filter(pc.equal(wanted["record_table"], "projects")).to_pylist()

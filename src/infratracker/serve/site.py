@@ -7,21 +7,16 @@ SETTINGS that tests use through `make_app`.
 from __future__ import annotations
 
 import errno
-import hashlib
 import html
-import io
 import json
-import os
-import subprocess
-import sys
-import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infratracker.core import reference
 from infratracker.core import registry
-from infratracker.core.paths import Layout, remove_stale
-from infratracker.publish import oc4ids
+from infratracker.core.paths import Layout
+from infratracker.publish import downloads
 from infratracker.publish.views import VIEWS
 
 DATABASE = "infratracker"
@@ -245,85 +240,61 @@ def metadata(layout: Layout) -> dict[str, Any]:
     }
 
 
-def download_files(layout: Layout, target: str = "build/downloads") -> dict[str, bytes]:
-    """The package as published, Parquet, and spreadsheet-safe CSV, from one validated read:
-    path relative to the root -> bytes."""
-    from infratracker.core.csvio import spreadsheet_csv
-    from infratracker.check.package import Package, check
-
-    checked = check(Package(layout.descriptor))
-    files = {f"{target}/package/datapackage.json": layout.descriptor.read_bytes()}
-    for res in registry.RESOURCES:
-        files[f"{target}/package/data/{res.name}.csv"] = (layout.data / f"{res.name}.csv").read_bytes()
-        buf = io.BytesIO()
-        checked.frame(res.name).to_parquet(buf, index=False)
-        files[f"{target}/parquet/{res.name}.parquet"] = buf.getvalue()
-        files[f"{target}/spreadsheet/{res.name}.csv"] = spreadsheet_csv(res, checked.rows(res.name))
-    files[f"{target}/{OC4IDS_NAME}"] = oc4ids.export(layout)
-    archive = package_zip(layout)
-    files[f"{target}/{ZIP_NAME}"] = archive
-    files[f"{target}/{ZIP_NAME}.sha256"] = f"{hashlib.sha256(archive).hexdigest()}  {ZIP_NAME}\n".encode()
-    return files
-
-
-ZIP_NAME = "infratracker-package.zip"
-OC4IDS_NAME = "infratracker-oc4ids.json"
-
-
-def package_zip(layout: Layout) -> bytes:
-    """The whole package (descriptor, CSVs, Pandera schemas, data dictionary) as one zip whose
-    bytes depend only on the files: fixed timestamps, sorted names."""
-    members = [layout.descriptor, layout.dictionary, *sorted(layout.data.glob("*.csv")),
-               *sorted(layout.schemas.glob("*.yaml"))]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in members:
-            info = zipfile.ZipInfo(f"infratracker/{layout.rel(path)}", date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    return buf.getvalue()
+ZIP_NAME = downloads.ZIP_NAME
+OC4IDS_NAME = downloads.OC4IDS_NAME
+package_zip = downloads.package_zip
 
 
 def _inspect(layout: Layout) -> bytes:
-    """`datasette inspect` of the database, through a temporary file of this process."""
-    remove_stale(layout.build, ".inspect.")
-    tmp = layout.build / f".inspect.{os.getpid()}.tmp"
+    """What `datasette inspect` writes for the database (its hash and table counts), made in
+    this process: the command's own start-up cost more than the counting."""
+    import asyncio
+
+    from datasette.cli import inspect_
+
     try:
-        proc = subprocess.run([sys.executable, "-m", "datasette", "inspect", str(layout.database),
-                               "--inspect-file", str(tmp)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-            raise OSError(errno.EIO, f"datasette inspect failed: {last}")
-        return tmp.read_bytes()
-    finally:
-        tmp.unlink(missing_ok=True)
+        data = asyncio.run(inspect_([str(layout.database)], None))
+    except Exception as exc:  # a file that is not a database: said in one line, as a disk problem is
+        raise OSError(errno.EIO, f"datasette inspect failed: {exc}") from None
+    return json.dumps(data, indent=2).encode()
 
 
-def site_outputs(layout: Layout) -> dict[str, bytes]:
-    if not layout.database.is_file():
-        raise OSError(errno.ENOENT, "no database: run `infratracker db` first", str(layout.database))
-    outputs = {
-        "build/metadata.json": (json.dumps(metadata(layout), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-        "build/inspect.json": _inspect(layout),
-    }
-    outputs.update(download_files(layout))
-    return outputs
+@dataclass
+class SiteFiles:
+    changed: list[Path]
+    downloads: downloads.Downloads
 
 
-def write_site_files(layout: Layout) -> list[Path]:
-    """Metadata, inspect data and downloads, published as `build` publishes (build.publish):
-    rendered in memory, staged, swapped in after a journal, so that a running site never meets a
-    missing or partial file, and a kill is finished by the next run. Returns the changed files."""
+def write_site_files(layout: Layout, incremental_ok: bool = True) -> SiteFiles:
+    """Metadata, inspect data and downloads (only what changed, see publish/downloads.py),
+    published as `build` publishes (build.publish): rendered in memory, staged, swapped in after
+    a journal, so that a running site never meets a missing or partial file, and a kill is
+    finished by the next run."""
     from infratracker.publish.build import build_lock, publish, recover
 
+    if not layout.database.is_file():
+        raise OSError(errno.ENOENT, "no database: run `infratracker db` first", str(layout.database))
     layout.build.mkdir(exist_ok=True)
     with build_lock(layout):  # one publish at a time: build and site share the staging folder
         recover(layout)
-        outputs = site_outputs(layout)
-        downloads = layout.build / "downloads"
-        managed = [layout.rel(p) for p in sorted(downloads.rglob("*")) if p.is_file()] if downloads.is_dir() else []
-        changed = publish(layout, outputs, managed)
-    return [layout.root / rel for rel in changed]
+        try:
+            made = downloads.plan(layout, incremental_ok)
+            outputs = {"build/metadata.json": (json.dumps(metadata(layout), indent=2, ensure_ascii=False) + "\n").encode()}
+            inspected = layout.build / "inspect.json"
+            database = downloads.signature(layout.database)
+            if made.state.get("database") != database or not inspected.is_file() \
+                    or made.state.get("inspect") != downloads.signature(inspected):
+                outputs["build/inspect.json"] = _inspect(layout)
+            outputs.update(made.outputs)
+            folder = layout.build / "downloads"
+            managed = [layout.rel(p) for p in sorted(folder.rglob("*")) if p.is_file()] if folder.is_dir() else []
+            changed = publish(layout, outputs, [rel for rel in managed if rel not in made.kept])
+        finally:
+            downloads.clean(layout)
+        made.state["database"] = database
+        made.state["inspect"] = downloads.signature(inspected) if inspected.is_file() else None
+        downloads.save(layout, made)
+    return SiteFiles([layout.root / rel for rel in changed], made)
 
 
 def make_app(layout: Layout):
