@@ -52,11 +52,6 @@ TARGET = "build/downloads"
 ZIP_NAME = "infratracker-package.zip"
 OC4IDS_NAME = "infratracker-oc4ids.json"
 OC4IDS = f"{TARGET}/{OC4IDS_NAME}"
-# What the OC4IDS export reads; a change in the first three touches every project.
-OC4IDS_EVERYWHERE = ("countries", "blocs", "codelists")
-OC4IDS_BY_PROJECT = ("projects", "parties", "finance", "project_places", "citations")
-OC4IDS_NAMED = ("organisations", "people", "places", "sources")
-OC4IDS_TABLES = (*OC4IDS_BY_PROJECT, *OC4IDS_NAMED, *OC4IDS_EVERYWHERE)
 
 
 @dataclass
@@ -151,14 +146,14 @@ def package_zip(layout: Layout) -> bytes:
 def plan(layout: Layout, incremental_ok: bool = True) -> Downloads:
     """The downloads to publish: only what changed when the saved state allows, else all of
     them from a full check of the package (which raises ProblemsFound for a bad package)."""
-    shutil.rmtree(_work(layout), ignore_errors=True)
+    clean(layout)
     why = None
     if incremental_ok:
         try:
             return _update(layout)
         except Unsure as exc:
             why = str(exc)
-            shutil.rmtree(_work(layout), ignore_errors=True)
+            clean(layout)
     out = _full(layout)
     out.full_because = why
     return out
@@ -172,8 +167,7 @@ def _full(layout: Layout) -> Downloads:
     for res in registry.RESOURCES:
         path = layout.data / f"{res.name}.csv"
         files.update(table_files(layout, res, path, path.read_bytes(), checked.arrow[res.name], checked.codes))
-    tables = {name: checked.rows(name) for name in OC4IDS_TABLES if name != "citations"}
-    tables["citations"] = oc4ids.project_citations(checked.arrow["citations"])
+    tables = oc4ids.read_tables(checked)
     del checked
     head = oc4ids.head(layout, tables["sources"])
     found = oc4ids.projects(tables)
@@ -239,17 +233,17 @@ def _changes(layout: Layout, manifest: dict[str, Any]) -> Downloads:
             raise Unsure(f"{rel} is not what the last build published")
         if res.name == "codelists":
             raise Unsure("the codelists changed")
-        if res.name in OC4IDS_EVERYWHERE:
+        if res.name in oc4ids.EVERYWHERE:
             raise Unsure("countries or blocs changed, which every project of the OC4IDS export names")
         changed.append(res.name)
         table, failures = engine.typed(res, read_strings(data, res))
         if failures:
             raise Unsure(f"{rel} does not type")
         files.update(table_files(layout, res, path, data, table, codes))
-        if res.name in OC4IDS_TABLES and res.name != "citations":  # of citations it reads three columns only
+        if res.name in oc4ids.TABLES and res.name != "citations":  # of citations it reads three columns only
             typed_now[res.name] = table
         del table  # before the old version is read
-        if res.name in OC4IDS_TABLES:
+        if res.name in oc4ids.TABLES:
             touched.add(res, (folder / f"{res.name}.csv").read_bytes(), incremental.read_rows(folder / f"{res.name}.arrow"),
                         data, incremental.read_rows(rows_dir / f"{res.name}.arrow"))
         del data
@@ -257,7 +251,7 @@ def _changes(layout: Layout, manifest: dict[str, Any]) -> Downloads:
                              "releases": _releases(layout), "database": manifest.get("database"),
                              "inspect": manifest.get("inspect")}
     projects = 0
-    if set(changed) & set(OC4IDS_TABLES) or state["releases"] != manifest["releases"]:
+    if set(changed) & set(oc4ids.TABLES) or state["releases"] != manifest["releases"]:
         files[OC4IDS], state["oc4ids"], projects = _oc4ids(layout, manifest["oc4ids"], touched, typed_now)
     digests = {name: rec["sha256"] for name, rec in state_tables.items()}
     members = _zip_members(layout, digests)
@@ -306,7 +300,7 @@ class _Touched:
         old, new = rowdiff.lines(old_data, old_rows), rowdiff.lines(new_data, new_rows)
         found = rowdiff.diff(old, new, res.name)
         before = rowdiff.typed(res, old, found.old_rows)
-        if res.name in OC4IDS_NAMED:
+        if res.name in oc4ids.NAMED:
             self.named[res.name] = _values(before, res.primary_key[0])
             return
         both = pa.concat_tables([rowdiff.typed(res, new, found.new_rows), before])
@@ -363,7 +357,7 @@ def _oc4ids(layout: Layout, index: dict[str, list], touched: _Touched,
     tables = {"projects": rows_of(_current(layout, "projects", typed_now)), "parties": rows_of(parties),
               "finance": rows_of(finance), "project_places": rows_of(places),
               "citations": rows_of(citations, "record_id")}
-    for name in (*OC4IDS_NAMED, *OC4IDS_EVERYWHERE):
+    for name in (*oc4ids.NAMED, *oc4ids.EVERYWHERE):
         tables[name] = _current(layout, name, typed_now).to_pylist()
     made = {p["id"]: p for p in oc4ids.projects(tables)}
 

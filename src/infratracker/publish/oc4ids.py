@@ -25,6 +25,14 @@ OC4IDS_VERSION = "0.9"
 # retired has completed its project.
 STATUS = {"maintenance": "completed", "decommissioning": "completed", "decommissioned": "completed"}
 
+# The tables the export reads. Rows of the first group belong to one project each; records of
+# the second are named by projects' rows; the third are named by (nearly) every project.
+# downloads.py updates the export from these alone.
+BY_PROJECT = ("projects", "parties", "finance", "project_places", "citations")
+NAMED = ("organisations", "people", "places", "sources")
+EVERYWHERE = ("countries", "blocs", "codelists")
+TABLES = (*BY_PROJECT, *NAMED, *EVERYWHERE)
+
 
 def publication_date(layout: Layout, sources: list[dict[str, Any]]) -> str:
     """The latest release's date (releases/*.json), else the latest source's: never today's,
@@ -254,12 +262,17 @@ def export(layout: Layout) -> bytes:
     """The OC4IDS package of the published data, refused (ProblemsFound) unless it is valid."""
     from infratracker.check.package import Package, check
 
-    checked = check(Package(layout.descriptor))
-    tables = {name: checked.rows(name) for name in checked.names if name != "citations"}
-    tables["citations"] = project_citations(checked.arrow["citations"])
+    tables = read_tables(check(Package(layout.descriptor)))
     head_doc = head(layout, tables["sources"])
     found = projects(tables)
     return document(head_doc, checked_segments(layout, head_doc, found, list(range(len(found)))))[0]
+
+
+def read_tables(checked: Any) -> dict[str, list[dict[str, Any]]]:
+    """The rows the export reads, from a checked package (check.package.Checked)."""
+    tables = {name: checked.rows(name) for name in TABLES if name != "citations"}
+    tables["citations"] = project_citations(checked.arrow["citations"])
+    return tables
 
 
 def project_citations(citations: Any) -> list[dict[str, Any]]:
