@@ -272,3 +272,35 @@ def test_the_parquet_files_read_back_as_the_frames_load_gives(corpus):
             pd.testing.assert_frame_equal(got, checked.frame(res.name))
         else:  # Parquet keeps no dictionary for a column without rows, so no categories either
             assert list(got.columns) == res.field_names and len(got) == 0
+
+
+def test_inspect_json_is_what_datasette_inspect_writes_and_follows_the_database(corpus, tmp_path):
+    """Made in process now; it must still be the command's output, for the database as it is."""
+    import sys
+
+    def command_output() -> bytes:
+        out = tmp_path / "inspect.json"
+        subprocess.run([sys.executable, "-m", "datasette", "inspect", str(corpus.database), "--inspect-file",
+                        str(out)], check=True, capture_output=True)
+        return out.read_bytes()
+
+    assert (corpus.build / "inspect.json").read_bytes() == command_output()
+    add_article_files(corpus, 30, 40)
+    rebuild(corpus)  # the database changed: counted again
+    assert (corpus.build / "inspect.json").read_bytes() == command_output()
+
+
+def test_the_steps_script_times_build_db_and_site_after_new_articles(corpus, capsys):
+    """scripts/bench_steps.py, whose figures docs/performance.md gives, on a small corpus."""
+    import importlib.util
+
+    from infratracker.core.paths import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_steps", REPO_ROOT / "scripts" / "bench_steps.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main([str(corpus.root), "--articles", "2"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 ") or line.startswith("| 2 ")]
+    assert len(rows) == 2 and all(len(r.split("|")) == 10 for r in rows)
+    assert (corpus.extracts / "bench-wire-000031.yaml").exists()
+    assert json.loads((corpus.build / "state" / "site" / "manifest.json").read_text())["outputs"]
