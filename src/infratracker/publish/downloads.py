@@ -25,14 +25,14 @@ byte after new articles, a changed record and a removed one.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from infratracker.check import engine
 from infratracker.check.package import Package, check, parquet_table
 from infratracker.core import registry
-from infratracker.core.csvio import NotCanonical, read_strings, spreadsheet_csv, spreadsheet_from_canonical
+from infratracker.core.csvio import SPREADSHEET_BOM, NotCanonical, read_strings, spreadsheet_body, spreadsheet_csv
 from infratracker.core.paths import Layout
 from infratracker.publish import build, incremental, oc4ids, rowdiff, snapshot, zipped
 
@@ -102,15 +102,22 @@ def table_files(layout: Layout, res: registry.Resource, path: Path, data: bytes,
                 codes: dict[str, list[str]]) -> dict[str, Any]:
     """The package's CSV (a copy of the published one), its Parquet (the frame `load()` gives)
     and its spreadsheet CSV, from the CSV's bytes and its typed rows; each written to the work
-    folder as soon as it is made (at a million citations, each is over 100 MB)."""
-    buf = io.BytesIO()
-    pq.write_table(parquet_table(res, table, codes), buf)
-    out = _staged(layout, {f"{TARGET}/parquet/{res.name}.parquet": buf.getvalue()})
-    del buf
-    sheet = spreadsheet_from_canonical(res, data, table)
-    if sheet is None:
-        sheet = spreadsheet_csv(res, table.to_pylist())
-    out.update(_staged(layout, {f"{TARGET}/spreadsheet/{res.name}.csv": sheet}))
+    folder as it is made, never whole in memory beside the others (at a million citations,
+    each is over 100 MB)."""
+    parquet = f"{TARGET}/parquet/{res.name}.parquet"
+    with _work_file(layout, parquet) as fh:
+        pq.write_table(parquet_table(res, table, codes), fh)
+    out: dict[str, Any] = {parquet: build.Staged(_work(layout) / parquet)}
+    sheet = f"{TARGET}/spreadsheet/{res.name}.csv"
+    body = spreadsheet_body(res, data, table)
+    if body is None:
+        out.update(_staged(layout, {sheet: spreadsheet_csv(res, table.to_pylist())}))
+    else:
+        with _work_file(layout, sheet) as fh:
+            fh.write(SPREADSHEET_BOM)
+            fh.write(body)
+        del body
+        out[sheet] = build.Staged(_work(layout) / sheet)
     out[f"{TARGET}/package/data/{res.name}.csv"] = path
     return out
 
@@ -269,19 +276,26 @@ def _work(layout: Layout) -> Path:
     return layout.build / "site-work"
 
 
+@contextlib.contextmanager
+def _work_file(layout: Layout, rel: str) -> Iterator[Any]:
+    """A file of the work folder, written durably: publish moves it into place."""
+    path = _work(layout) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def _staged(layout: Layout, made: dict[str, Any]) -> dict[str, Any]:
     """Large files go to the work folder at once, so that they are not all held in memory until
     the publish, which moves them into place (build.Staged)."""
     out = {}
     for rel, data in made.items():
         if isinstance(data, (bytes, bytearray)) and len(data) > 1 << 20:
-            path = _work(layout) / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as fh:
+            with _work_file(layout, rel) as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            out[rel] = build.Staged(path)
+            out[rel] = build.Staged(_work(layout) / rel)
         else:
             out[rel] = data
     return out
@@ -381,13 +395,9 @@ def _oc4ids(layout: Layout, index: dict[str, list], touched: _Touched,
                 yield old_view[start:start + length]
 
     lengths = [len(fresh[pid]) if pid in fresh else old_at[pid][1] for pid in ids]
-    path = _work(layout) / OC4IDS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
+    with _work_file(layout, OC4IDS) as fh:
         starts = oc4ids.write_document(fh, head, segments())
-        fh.flush()
-        os.fsync(fh.fileno())
-    return build.Staged(path), {"ids": ids, "starts": starts, "lengths": lengths}, len(new_ids)
+    return build.Staged(_work(layout) / OC4IDS), {"ids": ids, "starts": starts, "lengths": lengths}, len(new_ids)
 
 
 def _citation_columns(layout: Layout) -> pa.Table:
