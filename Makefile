@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
 
-.PHONY: venv build validate db site serve test test-fast screenshots loadtest audit bench clean
+.PHONY: venv build validate db site publish serve test test-fast screenshots loadtest audit bench clean
 
 venv: $(STAMP)
 
@@ -30,7 +30,11 @@ db: build
 site: db
 	$(BIN)/infratracker site
 
-serve: site
+# build, db and site in one process: what a curator runs after reviewing an extract
+publish: $(STAMP)
+	$(BIN)/infratracker publish
+
+serve: publish
 	$(BIN)/infratracker serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
@@ -40,11 +44,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-screenshots: site
+screenshots: publish
 	INFRATRACKER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
 
 # Bounded load on loopback: LOADTEST_ARGS="--duration 20" is what CI runs (default 5 minutes).
-loadtest: site
+loadtest: publish
 	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 .venv-audit/.installed: requirements-audit.txt

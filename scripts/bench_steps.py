@@ -1,7 +1,7 @@
 """Time the curator's steps after one new article on a corpus `make bench` already made,
 without making the corpus again (a full `make bench` takes over 17 minutes here).
 
-    .venv/bin/python scripts/bench_steps.py build/bench/corpus-10000 [--articles 3]
+    .venv/bin/python scripts/bench_steps.py build/bench/corpus-10000 [--articles 3] [--publish | --loop]
 
 Each article is written as the bench writes its own (bench.run.add_article_files, article
 the numbers after the corpus's last, returning to earlier projects), then `build`, `db` and `site` run, each in
@@ -24,18 +24,25 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", help="a corpus folder `make bench` made, e.g. build/bench/corpus-10000")
     p.add_argument("--articles", type=int, default=3, help="rounds, one new article each")
+    p.add_argument("--publish", action="store_true", help="time `publish` (the three steps in one process)")
+    p.add_argument("--loop", action="store_true",
+                   help="time the whole curator's loop as `make bench` does (bench/loop.py): add-article, then "
+                   "publish while a running server is asked for the new records")
     args = p.parse_args(argv)
     layout = Layout(Path(args.corpus).resolve())
     n = len(list(layout.extracts.glob("bench-wire-*.yaml")))
     done = {int(x.stem.rsplit("-", 1)[1]) for x in layout.extracts.glob("bench-wire-*.yaml")}
     cli = [sys.executable, "-m", "infratracker.cli", "--root", str(layout.root)]
-    print("| round | build s | build MiB | db s | db MiB | site s | site MiB | build+db+site s |")
-    print("|---|---|---|---|---|---|---|---|")
+    if args.loop:
+        return loop(layout, n, max(done) + 1, args.articles)
+    steps = ("publish",) if args.publish else ("build", "db", "site")
+    print("| round | " + " | ".join(f"{s} s | {s} MiB" for s in steps) + " | total s |")
+    print("|---|---|---|" + "---|---|" * (len(steps) - 1) + "---|")
     i = max(done) + 1  # the article after the corpus's last: it returns to projects the corpus has
     for r in range(args.articles):
         add_article_files(layout, i + r, n)
         cells, total = [], 0.0
-        for step in ("build", "db", "site"):
+        for step in steps:
             res = run_child([*cli, step])
             if res["returncode"] != 0:
                 print(f"{step} failed:\n{res['stderr']}", file=sys.stderr)
@@ -43,6 +50,24 @@ def main(argv: list[str]) -> int:
             cells += [f"{res['seconds']:.2f}", f"{res['peak_mib']:.0f}"]
             total += res["seconds"]
         print(f"| {r + 1} | " + " | ".join(cells) + f" | {total:.2f} |", flush=True)
+    return 0
+
+
+def loop(layout: Layout, n: int, first: int, rounds: int) -> int:
+    from infratracker.bench.loop import curator_loop
+    from infratracker.bench.run import PY, STAGE, Progress, article
+
+    print("| round | add-article s / MiB | publish s / MiB | served after s | to records served s | "
+          "to downloads made s |")
+    print("|---|---|---|---|---|---|")
+    for r in range(rounds):
+        out = curator_loop(layout, n, Progress(True), article, run_child, PY, STAGE, i=first + r)
+        if "error" in out or out.get("total_s") is None:
+            print(f"the loop failed: {out}", file=sys.stderr)
+            return 1
+        a, pub = out["add_article"], out["publish"]
+        print(f"| {r + 1} | {a['seconds']:.2f} / {a['peak_mib']:.0f} | {pub['seconds']:.2f} / {pub['peak_mib']:.0f} | "
+              f"{out['served_after_s']:.2f} | {out['total_s']:.2f} | {out['all_done_s']:.2f} |", flush=True)
     return 0
 
 

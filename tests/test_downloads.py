@@ -241,6 +241,16 @@ def test_the_spreadsheet_csv_is_made_from_the_package_csv_as_from_its_rows(corpu
     assert fast == len(registry.RESOURCES)
 
 
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_the_spreadsheet_body_is_written_block_by_block_as_one_replace(corpus, monkeypatch, block):
+    """Blocks of any size, cutting lines and UTF-8 sequences anywhere, give the same bytes."""
+    data = (corpus.data / "citations.csv").read_bytes()[:50_000] + "Ташкент — «Қазақстан»\n".encode()
+    monkeypatch.setattr(csvio, "SPREADSHEET_BLOCK", block)
+    out = io.BytesIO()
+    csvio.write_spreadsheet_body(out, data)
+    assert out.getvalue() == data.replace(b"\n", b"\r\n")
+
+
 @pytest.mark.parametrize("cell", ["=1+1", " =cmd|x", "\u2003@SUM(A1)", "-2", "two\nlines"])
 def test_a_cell_that_needs_care_is_left_to_the_row_by_row_writer(cell):
     res = registry.resource("aliases")
@@ -290,7 +300,7 @@ def test_inspect_json_is_what_datasette_inspect_writes_and_follows_the_database(
     assert (corpus.build / "inspect.json").read_bytes() == command_output()
 
 
-def test_the_steps_script_times_build_db_and_site_after_new_articles(corpus, capsys):
+def test_the_steps_script_times_the_steps_publish_and_the_loop(corpus, capsys):
     """scripts/bench_steps.py, whose figures docs/performance.md gives, on a small corpus."""
     import importlib.util
 
@@ -304,3 +314,11 @@ def test_the_steps_script_times_build_db_and_site_after_new_articles(corpus, cap
     assert len(rows) == 2 and all(len(r.split("|")) == 10 for r in rows)
     assert (corpus.extracts / "bench-wire-000031.yaml").exists()
     assert json.loads((corpus.build / "state" / "site" / "manifest.json").read_text())["outputs"]
+    assert script.main([str(corpus.root), "--articles", "1", "--publish"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 ")]
+    assert len(rows) == 1 and len(rows[0].split("|")) == 6
+    # the whole loop: add-article, then publish while the running server is asked for the records
+    assert script.main([str(corpus.root), "--articles", "1", "--loop"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 ")]
+    served_after, to_served, to_done = (float(c) for c in row.strip("| ").split(" | ")[3:])
+    assert 0 < served_after and to_served <= to_done + 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from infratracker import __version__
 from infratracker.core.paths import Layout
-from infratracker.core.problems import ProblemsFound
+from infratracker.core.problems import BuildLocked, CurationError, ProblemsFound, PublishInterrupted
 
 EXIT_PROBLEMS, EXIT_LOCKED = 1, 3
 
@@ -103,6 +103,44 @@ def cmd_site(args: argparse.Namespace) -> int:
     shown = ", ".join(layout.rel(p) for p in changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
     print(f"wrote {len(changed)} changed site file(s)" + (f": {shown}" if changed else ""))
     return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """build, db and site in turn, in this one process: the imports are paid once, and each step
+    still publishes atomically, so a step that fails leaves the steps before it published."""
+    import gc
+    import time
+
+    args.output = None
+    done: list[str] = []
+    for name, step in (("build", cmd_build), ("db", cmd_db), ("site", cmd_site)):
+        args.command, args.unchanged = name, None  # main's OSError message names this step
+        start = time.perf_counter()
+        print(f"{name}:", flush=True)
+        try:
+            step(args)
+        except BaseException:
+            print(f"infratracker publish: {name} failed; " +
+                  (f"{' and '.join(done)} published, " if done else "") + "nothing after it was run", file=sys.stderr)
+            raise
+        done.append(name)
+        print(f"  ({name} took {time.perf_counter() - start:.1f} s)", flush=True)
+        # what a step held is garbage now: give it back before the next step peaks
+        gc.collect()
+        _release_memory()
+    return 0
+
+
+def _release_memory() -> None:
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the allocator keeps what it keeps
+        pass
 
 
 def cmd_add_article(args: argparse.Namespace) -> int:
@@ -288,6 +326,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--full", action="store_true", help="make every download again, after a full check of the package")
     s.set_defaults(func=cmd_site)
 
+    pu = sub.add_parser("publish", formatter_class=fmt, help="build, db and site in one go (the curator's step)",
+                        description="Run `build`, `db` and `site` in turn in one process, which pays the start-up "
+                        "once: after reviewing a drafted extract, this one command puts its records on the "
+                        "running site and in the downloads. Each step publishes atomically as on its own; if "
+                        "one fails, the steps before it stay published and the rest are not run.",
+                        epilog="examples:\n  infratracker publish\n  infratracker publish --full")
+    pu.add_argument("--full", action="store_true", help="a full build, database load and downloads")
+    pu.set_defaults(func=cmd_publish)
+
     ex = sub.add_parser("export", formatter_class=fmt, help="export the projects in another standard (OC4IDS)",
                         description="Write the published projects as an OC4IDS 0.9 project package (JSON): "
                         "parties with their OC4IDS roles, budget and finance, locations, the sources as "
@@ -322,9 +369,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from infratracker.publish.build import BuildLocked, PublishInterrupted
-    from infratracker.intake.drafting import CurationError
-
     args = parser().parse_args(argv)
     try:
         return args.func(args)

@@ -38,3 +38,17 @@ class ProblemsFound(Exception):
 def raise_if(problems: list[Problem], consequence: str = "nothing was published") -> None:
     if problems:
         raise ProblemsFound(problems, consequence)
+
+
+# Refusals that are not problems in the input; here so the CLI can name them without importing
+# the stages (and pandas with them) for a command that never runs those stages.
+class BuildLocked(Exception):
+    """Another build holds the lock."""
+
+
+class PublishInterrupted(Exception):
+    """A publish failed after its commit point: the journal is there for the next run to finish."""
+
+
+class CurationError(Exception):
+    """A refusal with a message for the curator (duplicate article, undecodable file...)."""

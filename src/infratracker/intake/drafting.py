@@ -23,12 +23,9 @@ from infratracker.core import reference
 from infratracker.core import registry
 from infratracker.core.cells import parse_date
 from infratracker.core.paths import Layout, remove_stale
+from infratracker.core.problems import CurationError
 
 from infratracker.intake.detection import RECORD_KINDS, Lexicon, build_lexicon, detect, tokens  # noqa: F401 (the API)
-
-
-class CurationError(Exception):
-    """A refusal with a message for the curator (duplicate article, undecodable file...)."""
 
 
 def slug(text: str, words: int = 6) -> str:

@@ -24,12 +24,8 @@ from infratracker.check.engine import OriginOf
 from infratracker.core import registry
 from infratracker.core.csvio import render_csv
 from infratracker.core.paths import Layout
-from infratracker.core.problems import Problem, ProblemsFound, raise_if
+from infratracker.core.problems import BuildLocked, Problem, ProblemsFound, PublishInterrupted, raise_if
 from infratracker.publish import incremental, render
-
-
-class BuildLocked(Exception):
-    pass
 
 
 @dataclass
@@ -174,10 +170,6 @@ def _apply(layout: Layout, plan: dict[str, list[str]]) -> None:
         (layout.root / rel).unlink(missing_ok=True)
     _journal(layout).unlink()
     shutil.rmtree(staging, ignore_errors=True)
-
-
-class PublishInterrupted(Exception):
-    """A publish failed after its commit point: the journal is there for the next run to finish."""
 
 
 @dataclass(frozen=True)

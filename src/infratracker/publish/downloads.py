@@ -41,7 +41,8 @@ import pyarrow.parquet as pq
 from infratracker.check import engine
 from infratracker.check.package import Package, check, parquet_table
 from infratracker.core import registry
-from infratracker.core.csvio import SPREADSHEET_BOM, NotCanonical, read_strings, spreadsheet_body, spreadsheet_csv
+from infratracker.core.csvio import (SPREADSHEET_BOM, NotCanonical, read_strings, spreadsheet_csv, spreadsheet_ready,
+                                     write_spreadsheet_body)
 from infratracker.core.paths import Layout
 from infratracker.publish import build, incremental, oc4ids, rowdiff, snapshot, zipped
 
@@ -109,15 +110,13 @@ def table_files(layout: Layout, res: registry.Resource, path: Path, data: bytes,
         pq.write_table(parquet_table(res, table, codes), fh)
     out: dict[str, Any] = {parquet: build.Staged(_work(layout) / parquet)}
     sheet = f"{TARGET}/spreadsheet/{res.name}.csv"
-    body = spreadsheet_body(res, data, table)
-    if body is None:
-        out.update(_staged(layout, {sheet: spreadsheet_csv(res, table.to_pylist())}))
-    else:
+    if spreadsheet_ready(res, data, table):
         with _work_file(layout, sheet) as fh:
             fh.write(SPREADSHEET_BOM)
-            fh.write(body)
-        del body
+            write_spreadsheet_body(fh, data)
         out[sheet] = build.Staged(_work(layout) / sheet)
+    else:
+        out.update(_staged(layout, {sheet: spreadsheet_csv(res, table.to_pylist())}))
     out[f"{TARGET}/package/data/{res.name}.csv"] = path
     return out
 
