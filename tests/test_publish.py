@@ -10,6 +10,7 @@ from infratracker.bench.run import Progress, add_article_files, write_corpus
 from infratracker.cli import main
 from infratracker.core import registry
 from infratracker.core.paths import Layout
+from infratracker.intake import lexicon_cache
 from infratracker.publish.snapshot import signature
 
 
@@ -58,6 +59,9 @@ def test_publish_equals_build_db_and_site(corpus, tmp_path, capsys):
     theirs["build/inspect.json"] = theirs["build/inspect.json"].replace(str(other.root).encode(), str(corpus.root).encode())
     assert sorted(ours) == sorted(theirs)
     assert [name for name in ours if ours[name] != theirs[name]] == []
+    # last, the drafter's lexicon of the published data, for the next add-article
+    assert "drafter's lexicon made for the next add-article" in out
+    assert (lexicon_cache.folder(corpus) / f"{lexicon_cache.key(corpus)}.pickle").is_file()
 
 
 def test_a_failed_build_runs_nothing_after_it(corpus, capsys):

@@ -128,6 +128,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         # what a step held is garbage now: give it back before the next step peaks
         gc.collect()
         _release_memory()
+    # Last, once the records are served and the downloads made: the drafter's lexicon of the
+    # data as it now is, which the next `add-article` then reads instead of making it.
+    from infratracker.intake import lexicon_cache
+
+    start = time.perf_counter()
+    try:
+        if lexicon_cache.prepare(_layout(args)):
+            print(f"drafter's lexicon made for the next add-article ({time.perf_counter() - start:.1f} s)")
+    except OSError as exc:  # only a cache: everything is published, and add-article makes its own
+        print(f"infratracker publish: the drafter's lexicon was not kept ({exc.strerror or exc})", file=sys.stderr)
     return 0
 
 

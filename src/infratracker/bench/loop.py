@@ -1,7 +1,8 @@
 """The curator's loop, timed as a curator runs it: one new article from its capture to its
 records served by a running site.
 
-`add-article` drafts the extract from the capture; the review (human time, not timed) is
+After an untimed `publish` (the curator's previous one, which leaves the drafter's lexicon of
+the data as it is), `add-article` drafts the extract from the capture; the review (human time, not timed) is
 played by swapping in the article's own extract under the drafted `source:` block; then
 `publish` (build, db and site in one process) with its peak memory, while a thread asks the
 running server (started before, never restarted) for the new source until it answers: the
@@ -46,6 +47,13 @@ def curator_loop(layout: Layout, n_articles: int, progress, article, run_child, 
     try:
         if not wait_until_up(base, 60):
             raise RuntimeError("the server for the curator's loop did not start")
+        # the curator's previous `publish`, untimed: it leaves the drafter's lexicon of the data
+        # as it is (intake/lexicon_cache.py), as a curator's last publish would
+        warm = run_child([*cli, "publish"])
+        out["publish_before"] = {k: warm[k] for k in ("seconds", "peak_mib", "returncode")}
+        if warm["returncode"] != 0:
+            out["error"] = warm["stderr"][-500:]
+            return out
         progress.say("  curator's loop: add-article ...")
         src = doc["source"]
         add = run_child([*cli, "add-article", str(capture), "--publisher", src["publisher"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import io
 import re
 import unicodedata
@@ -18,7 +17,7 @@ from typing import Any, Iterable
 
 from slugify import slugify
 
-from infratracker.core import reference, registry
+from infratracker.core import gcpause, reference, registry
 from infratracker.core.paths import Layout
 from infratracker.intake import relations
 from infratracker.intake.linking import Linker
@@ -258,16 +257,10 @@ def _russian_country_names() -> dict[str, set[str]]:
 
 def build_lexicon(layout: Layout, min_city_population: int = 15_000,
                   min_alternate_population: int = 50_000) -> Lexicon:
-    # Some 300,000 small tuples, lists and dicts, none in a cycle: the cyclic collector, which
-    # runs every 700 new objects and walks the older ones too, took 2.0 of 3.7 s at 10,000
-    # articles. Paused while they are made, it has nothing to collect afterwards either.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # Some 300,000 small tuples, lists and dicts, none in a cycle: the cyclic collector took
+    # 2.0 of 3.7 s at 10,000 articles, and has nothing to collect afterwards either.
+    with gcpause.paused():
         return _build_lexicon(layout, min_city_population, min_alternate_population)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build_lexicon(layout: Layout, min_city_population: int, min_alternate_population: int) -> Lexicon:

@@ -174,7 +174,9 @@ def add_article(layout: Layout, path: Path, *, url: str | None = None, title: st
         "archive_path": f"archive/{archive.name}",
         "encoding": encoding, "sha256": digest, "body_rule": rule_name, "note": None,
     }
-    detected = detect(body, build_lexicon(layout), language=language, published=published)
+    from infratracker.intake import lexicon_cache
+
+    detected = detect(body, lexicon_cache.lexicon(layout), language=language, published=published)
     text = render_draft(source, detected)
     _write_pair(layout, None if leftover else (archive, capture.data), (extract, text.encode("utf-8")))
     return source_id, archive, extract

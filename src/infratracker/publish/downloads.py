@@ -99,26 +99,37 @@ def _releases(layout: Layout) -> str:
 
 # --- one table's files ------------------------------------------------------------------------
 
-def table_files(layout: Layout, res: registry.Resource, path: Path, data: bytes, table: pa.Table,
-                codes: dict[str, list[str]]) -> dict[str, Any]:
+def table_files(layout: Layout, res: registry.Resource, path: Path, table: pa.Table, codes: dict[str, list[str]],
+                sheet_done: bool = False) -> dict[str, Any]:
     """The package's CSV (a copy of the published one), its Parquet (the frame `load()` gives)
-    and its spreadsheet CSV, from the CSV's bytes and its typed rows; each written to the work
-    folder as it is made, never whole in memory beside the others (at a million citations,
-    each is over 100 MB)."""
+    and, unless sheet_file made it, its spreadsheet CSV row by row, from the typed rows; each
+    written to the work folder as it is made, never whole in memory beside the others (at a
+    million citations, each is over 100 MB)."""
     parquet = f"{TARGET}/parquet/{res.name}.parquet"
     with _work_file(layout, parquet) as fh:
         pq.write_table(parquet_table(res, table, codes), fh)
     out: dict[str, Any] = {parquet: build.Staged(_work(layout) / parquet)}
-    sheet = f"{TARGET}/spreadsheet/{res.name}.csv"
-    if spreadsheet_ready(res, data, table):
-        with _work_file(layout, sheet) as fh:
-            fh.write(SPREADSHEET_BOM)
-            write_spreadsheet_body(fh, data)
-        out[sheet] = build.Staged(_work(layout) / sheet)
-    else:
-        out.update(_staged(layout, {sheet: spreadsheet_csv(res, table.to_pylist())}))
+    if not sheet_done:
+        out.update(_staged(layout, {_sheet(res): spreadsheet_csv(res, table.to_pylist())}))
     out[f"{TARGET}/package/data/{res.name}.csv"] = path
     return out
+
+
+def sheet_file(layout: Layout, res: registry.Resource, data: bytes, strings: pa.Table) -> dict[str, Any]:
+    """The spreadsheet CSV straight from the canonical CSV's bytes, when no cell needs care
+    (csvio.spreadsheet_ready; `strings`: read_strings of `data`); else nothing, and
+    table_files writes it from the typed rows. Made before the rows are typed, so that the
+    CSV's bytes can go before the typed table comes."""
+    if not spreadsheet_ready(res, data, strings):
+        return {}
+    with _work_file(layout, _sheet(res)) as fh:
+        fh.write(SPREADSHEET_BOM)
+        write_spreadsheet_body(fh, data)
+    return {_sheet(res): build.Staged(_work(layout) / _sheet(res))}
+
+
+def _sheet(res: registry.Resource) -> str:
+    return f"{TARGET}/spreadsheet/{res.name}.csv"
 
 
 def _zip_members(layout: Layout, digests: dict[str, str]) -> list[tuple[str, Path, str]]:
@@ -172,7 +183,11 @@ def _full(layout: Layout) -> Downloads:
     files = {f"{TARGET}/package/datapackage.json": layout.descriptor.read_bytes()}
     for res in registry.RESOURCES:
         path = layout.data / f"{res.name}.csv"
-        files.update(table_files(layout, res, path, path.read_bytes(), checked.arrow[res.name], checked.codes))
+        data = path.read_bytes()
+        sheet = sheet_file(layout, res, data, read_strings(data, res))
+        del data
+        files.update(sheet)
+        files.update(table_files(layout, res, path, checked.arrow[res.name], checked.codes, sheet_done=bool(sheet)))
     tables = oc4ids.read_tables(checked)
     del checked
     head = oc4ids.head(layout, tables["sources"])
@@ -242,17 +257,24 @@ def _changes(layout: Layout, manifest: dict[str, Any]) -> Downloads:
         if res.name in oc4ids.EVERYWHERE:
             raise Unsure("countries or blocs changed, which every project of the OC4IDS export names")
         changed.append(res.name)
-        table, failures = engine.typed(res, read_strings(data, res))
-        if failures:
-            raise Unsure(f"{rel} does not type")
-        files.update(table_files(layout, res, path, data, table, codes))
-        if res.name in oc4ids.TABLES and res.name != "citations":  # of citations it reads three columns only
-            typed_now[res.name] = table
-        del table  # before the old version is read
+        # In the order that holds least at once (a million citations: 124 MB of CSV, as much
+        # again for its last version, and 325 MB typed): the rows changed since the last
+        # version, then the spreadsheet CSV from the bytes, which can then go before the typing.
         if res.name in oc4ids.TABLES:
             touched.add(res, (folder / f"{res.name}.csv").read_bytes(), incremental.read_rows(folder / f"{res.name}.arrow"),
                         data, incremental.read_rows(rows_dir / f"{res.name}.arrow"))
+        strings = read_strings(data, res)
+        sheet = sheet_file(layout, res, data, strings)
+        files.update(sheet)
         del data
+        table, failures = engine.typed(res, strings)
+        del strings
+        if failures:
+            raise Unsure(f"{rel} does not type")
+        files.update(table_files(layout, res, path, table, codes, sheet_done=bool(sheet)))
+        if res.name in oc4ids.TABLES and res.name != "citations":  # of citations it reads three columns only
+            typed_now[res.name] = table
+        del table
     state: dict[str, Any] = {"tables": state_tables, "oc4ids": manifest["oc4ids"], "zip": manifest["zip"],
                              "releases": _releases(layout), "database": manifest.get("database"),
                              "inspect": manifest.get("inspect")}
