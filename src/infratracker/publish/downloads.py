@@ -117,7 +117,8 @@ def table_files(layout: Layout, res: registry.Resource, path: Path, table: pa.Ta
 
 def sheet_file(layout: Layout, res: registry.Resource, data: bytes, strings: pa.Table) -> dict[str, Any]:
     """The spreadsheet CSV straight from the canonical CSV's bytes, when no cell needs care
-    (csvio.spreadsheet_ready; `strings`: read_strings of `data`); else nothing, and
+    (csvio.spreadsheet_ready; `strings`: `data` read, at least its text columns as
+    read_strings reads them); else nothing, and
     table_files writes it from the typed rows. Made before the rows are typed, so that the
     CSV's bytes can go before the typed table comes."""
     if not spreadsheet_ready(res, data, strings):
@@ -183,9 +184,8 @@ def _full(layout: Layout) -> Downloads:
     files = {f"{TARGET}/package/datapackage.json": layout.descriptor.read_bytes()}
     for res in registry.RESOURCES:
         path = layout.data / f"{res.name}.csv"
-        data = path.read_bytes()
-        sheet = sheet_file(layout, res, data, read_strings(data, res))
-        del data
+        # the typed table's text columns are read_strings', all the spreadsheet check looks at
+        sheet = sheet_file(layout, res, path.read_bytes(), checked.arrow[res.name])
         files.update(sheet)
         files.update(table_files(layout, res, path, checked.arrow[res.name], checked.codes, sheet_done=bool(sheet)))
     tables = oc4ids.read_tables(checked)
