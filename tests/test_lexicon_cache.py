@@ -64,3 +64,18 @@ def test_prepare_makes_the_copy_add_article_reads(checkout, monkeypatch):
     source_id, _archive, extract = add_article(checkout, capture, publisher="Example Wire", published="2026-03-04",
                                                title="Railway agreement")
     assert "KAZ" in extract.read_text(encoding="utf-8")
+
+
+def test_a_killed_run_s_temporary_copy_is_removed(checkout):
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    where = lexicon_cache.folder(checkout)
+    where.mkdir(parents=True)
+    left = where / f".{'0' * 64}.pickle.{gone.pid}.tmp"  # as _keep names it, of a process that ended
+    left.write_bytes(b"half a pickle")
+    lexicon_cache.lexicon(checkout)
+    assert not left.exists()
+    assert len(list(where.glob("*.pickle"))) == 1

@@ -255,6 +255,15 @@ def _russian_country_names() -> dict[str, set[str]]:
     return out
 
 
+def named_tables() -> list[registry.Resource]:
+    """The tables whose records the lexicon knows by their label: besides these it reads the
+    aliases and the places (lexicon_cache keys its copies on exactly these files)."""
+    return [r for r in registry.RESOURCES if r.citable and r.label_column and r.name not in ("sources", "countries")]
+
+
+LEXICON_EXTRA_TABLES = ("aliases", "places")
+
+
 def build_lexicon(layout: Layout, min_city_population: int = 15_000,
                   min_alternate_population: int = 50_000) -> Lexicon:
     # Some 300,000 small tuples, lists and dicts, none in a cycle: the cyclic collector took
@@ -267,10 +276,9 @@ def _build_lexicon(layout: Layout, min_city_population: int, min_alternate_popul
     import pycountry
 
     lex = Lexicon()
-    for res in registry.RESOURCES:
-        if res.citable and res.label_column and res.name not in ("sources", "countries"):
-            for row in _read_table(layout, res.name, (res.label_column, res.primary_key[0])):
-                lex.add(row[res.label_column], res.name, row[res.primary_key[0]])
+    for res in named_tables():
+        for row in _read_table(layout, res.name, (res.label_column, res.primary_key[0])):
+            lex.add(row[res.label_column], res.name, row[res.primary_key[0]])
     for alias in _read_table(layout, "aliases", ("alias", "record_table", "record_id")):
         lex.add(alias["alias"], alias["record_table"], alias["record_id"])
     for c in pycountry.countries:

@@ -12,25 +12,22 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import time
 from importlib import metadata
 from pathlib import Path
 
-from infratracker.core import gcpause, registry
+from infratracker.core import gcpause
 from infratracker.core.fingerprint import fingerprint
-from infratracker.core.paths import Layout
+from infratracker.core.paths import Layout, remove_stale
 from infratracker.intake import detection
 
 VERSION = 1
 KEEP = 2
-STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
 
 
 def inputs(layout: Layout) -> list[Path]:
     """The CSVs build_lexicon reads."""
-    named = {r.name for r in registry.RESOURCES
-             if r.citable and r.label_column and r.name not in ("sources", "countries")}
-    return [layout.data / f"{name}.csv" for name in sorted(named | {"aliases", "places"})]
+    names = {r.name for r in detection.named_tables()} | set(detection.LEXICON_EXTRA_TABLES)
+    return [layout.data / f"{name}.csv" for name in sorted(names)]
 
 
 def key(layout: Layout) -> str:
@@ -42,7 +39,8 @@ def key(layout: Layout) -> str:
             data = path.read_bytes()
         except FileNotFoundError:
             data = None
-        h.update(path.name.encode() + (b"\0absent\0" if data is None else b"\0%d\0" % len(data) + data))
+        h.update(path.name.encode() + (b"\0absent\0" if data is None else b"\0%d\0" % len(data)))
+        h.update(data or b"")
     return h.hexdigest()
 
 
@@ -106,6 +104,4 @@ def _prune(where: Path) -> None:
     kept = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in kept[KEEP:]:
         old.unlink(missing_ok=True)
-    for tmp in where.glob(".*.tmp"):
-        if tmp.stat().st_mtime < time.time() - STALE_SECONDS:
-            tmp.unlink(missing_ok=True)
+    remove_stale(where, ".")  # temporary copies of runs that were killed
