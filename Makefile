@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8001
 HOST ?= 127.0.0.1
 
-.PHONY: venv build validate db site publish serve test test-fast screenshots loadtest audit bench clean
+.PHONY: venv build validate db site publish serve test test-fast screenshots loadtest audit bench bench-tracker clean
 
 venv: $(STAMP)
 
@@ -62,6 +62,11 @@ audit: .venv-audit/.installed
 
 bench: $(STAMP)
 	$(BIN)/infratracker bench $(BENCH_ARGS)
+
+# On demand, outside the default run: 100,000 articles shaped as a large tracker's sources
+# (~20,000 projects, ~1 M citations); about half an hour on 2 cores.
+bench-tracker: $(STAMP)
+	$(BIN)/infratracker bench --shape tracker --sizes 100000 $(BENCH_ARGS)
 
 clean:
 	rm -rf build .venv-audit

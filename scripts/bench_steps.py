@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from infratracker.bench.run import add_article_files, run_child
+from infratracker.bench.run import SHAPES, add_article_files, run_child
 from infratracker.core.paths import Layout
 
 
@@ -24,6 +24,7 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", help="a corpus folder `make bench` made, e.g. build/bench/corpus-10000")
     p.add_argument("--articles", type=int, default=3, help="rounds, one new article each")
+    p.add_argument("--shape", choices=sorted(SHAPES), default="wire", help="the shape the corpus was made with")
     p.add_argument("--publish", action="store_true", help="time `publish` (the three steps in one process)")
     p.add_argument("--loop", action="store_true",
                    help="time the whole curator's loop as `make bench` does (bench/loop.py): add-article, then "
@@ -34,13 +35,13 @@ def main(argv: list[str]) -> int:
     done = {int(x.stem.rsplit("-", 1)[1]) for x in layout.extracts.glob("bench-wire-*.yaml")}
     cli = [sys.executable, "-m", "infratracker.cli", "--root", str(layout.root)]
     if args.loop:
-        return loop(layout, n, max(done) + 1, args.articles)
+        return loop(layout, n, max(done) + 1, args.articles, SHAPES[args.shape])
     steps = ("publish",) if args.publish else ("build", "db", "site")
     print("| round | " + " | ".join(f"{s} s | {s} MiB" for s in steps) + " | total s |")
     print("|---|---|---|" + "---|---|" * (len(steps) - 1) + "---|")
     i = max(done) + 1  # the article after the corpus's last: it returns to projects the corpus has
     for r in range(args.articles):
-        add_article_files(layout, i + r, n)
+        add_article_files(layout, i + r, n, SHAPES[args.shape])
         cells, total = [], 0.0
         for step in steps:
             res = run_child([*cli, step])
@@ -53,15 +54,15 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def loop(layout: Layout, n: int, first: int, rounds: int) -> int:
+def loop(layout: Layout, n: int, first: int, rounds: int, shape) -> int:
     from infratracker.bench.loop import curator_loop
-    from infratracker.bench.run import PY, STAGE, Progress, article
+    from infratracker.bench.run import PY, STAGE, Progress
 
     print("| round | add-article s / MiB | publish s / MiB | served after s | to records served s | "
           "to downloads made s |")
     print("|---|---|---|---|---|---|")
     for r in range(rounds):
-        out = curator_loop(layout, n, Progress(True), article, run_child, PY, STAGE, i=first + r)
+        out = curator_loop(layout, n, Progress(True), shape, run_child, PY, STAGE, i=first + r)
         if "error" in out or out.get("total_s") is None:
             print(f"the loop failed: {out}", file=sys.stderr)
             return 1

@@ -213,16 +213,14 @@ def test_workers_end_with_their_supervisor_even_when_it_is_killed(corpus):
 
 
 def test_worker_connections_get_tcp_nodelay():
-    """The listening socket handed to uvicorn's workers says it is TCP, so asyncio sets
-    TCP_NODELAY on every connection a worker accepts (without it each request after the first
-    on a kept-alive connection waits for the client's delayed ACK)."""
+    """Each worker's listening socket says it is TCP, so asyncio sets TCP_NODELAY on every
+    connection a worker accepts (without it each request after the first on a kept-alive
+    connection waits for the client's delayed ACK)."""
     import socket
 
-    from infratracker.serve.server import tcp_listener
+    from infratracker.serve.server import listening_socket
 
-    bare = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn's Config.bind_socket makes it
-    bare.bind(("127.0.0.1", 0))
-    listener = tcp_listener(bare)
+    listener = listening_socket(socket.AF_INET, ("127.0.0.1", 0))
     assert listener.proto == socket.IPPROTO_TCP
     accepted = []
 
@@ -244,3 +242,101 @@ def test_worker_connections_get_tcp_nodelay():
 
     asyncio.run(connect_once())
     assert accepted and accepted[0] != 0
+
+
+def _tcp_sockets(port: int) -> list[tuple[str, int]]:
+    """(state, inode) of every IPv4 TCP socket whose local port is `port` (/proc/net/tcp)."""
+    found = []
+    with open("/proc/net/tcp") as fh:
+        next(fh)
+        for line in fh:
+            f = line.split()
+            if int(f[1].split(":")[1], 16) == port:
+                found.append((f[3], int(f[9])))
+    return found
+
+
+def _socket_inodes(pid: str) -> set[int]:
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+@pytest.fixture
+def two_workers(corpus):
+    import subprocess
+    import sys
+    import time
+
+    from infratracker.serve.loopback import free_port, wait_until_up
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(corpus.root), "serve",
+                             "--port", str(port), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until_up(f"http://127.0.0.1:{port}", 60)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        workers = [pid for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
+        assert len(workers) == 2
+        # wait_until_up is answered by the first worker up; the second may still be starting
+        deadline = time.monotonic() + 60
+        while sum(state == "0A" for state, _ in _tcp_sockets(port)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield port, workers
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_each_worker_listens_on_its_own_socket(two_workers):
+    """Two workers, two listening sockets on the port, one in each worker. With one socket
+    shared, whichever worker woke first accepted every waiting connection, and 8 clients that
+    connected together were served by one process (41 never-seen pages a second, not 89)."""
+    port, workers = two_workers
+    listening = {inode for state, inode in _tcp_sockets(port) if state == "0A"}
+    assert len(listening) == 2
+    assert [len(listening & _socket_inodes(pid)) for pid in workers] == [1, 1]
+
+
+def test_connections_made_together_reach_both_workers(two_workers):
+    """32 clients connect at once and keep their connections: both workers hold some (the
+    kernel spreads them by a hash of the addresses; all 32 on one worker has odds of 2^-31)."""
+    port, workers = two_workers
+
+    async def connect_all():
+        opened = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(32)))
+        for _reader, writer in opened:
+            writer.write(b"GET /-/versions.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        await asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _writer in opened))
+        established = {inode for state, inode in _tcp_sockets(port) if state == "01"}
+        held = [len(established & _socket_inodes(pid)) for pid in workers]
+        for _reader, writer in opened:
+            writer.close()
+        return held
+
+    held = asyncio.run(connect_all())
+    assert sum(held) == 32 and min(held) > 0, held
+
+
+def test_a_port_in_use_is_said_without_a_traceback(corpus):
+    import socket
+    import subprocess
+    import sys
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    with taken:
+        out = subprocess.run([sys.executable, "-m", "infratracker.cli", "--root", str(corpus.root), "serve",
+                              "--port", str(port), "--workers", "2"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr
+    assert "Traceback" not in out.stderr

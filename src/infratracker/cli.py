@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from infratracker import __version__
+from infratracker.core import memory
 from infratracker.core.paths import Layout
 from infratracker.core.problems import BuildLocked, CurationError, ProblemsFound, PublishInterrupted
 
@@ -127,7 +128,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"  ({name} took {time.perf_counter() - start:.1f} s)", flush=True)
         # what a step held is garbage now: give it back before the next step peaks
         gc.collect()
-        _release_memory()
+        memory.give_back()
     # Last, once the records are served and the downloads made: the drafter's lexicon of the
     # data as it now is, which the next `add-article` then reads instead of making it.
     from infratracker.intake import lexicon_cache
@@ -139,18 +140,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except OSError as exc:  # only a cache: everything is published, and add-article makes its own
         print(f"infratracker publish: the drafter's lexicon was not kept ({exc.strerror or exc})", file=sys.stderr)
     return 0
-
-
-def _release_memory() -> None:
-    import ctypes
-
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: the allocator keeps what it keeps
-        pass
 
 
 def cmd_add_article(args: argparse.Namespace) -> int:
@@ -216,14 +205,15 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from infratracker.bench.run import markdown, run_bench
+    from infratracker.bench.run import markdown, results_stem, run_bench
 
     layout = _layout(args)
     sizes = [int(x) for x in args.sizes.split(",")]
     results = run_bench(sizes, layout.build / "bench", serve_seconds=args.serve_seconds, quiet=args.quiet,
-                        frictionless=not args.skip_frictionless)
+                        frictionless=not args.skip_frictionless, shape=args.shape)
     print(markdown(results))
-    print("wrote build/bench/results.json and build/bench/results.md")
+    stem = results_stem(args.shape)
+    print(f"wrote build/bench/{stem}.json and build/bench/{stem}.md")
     failed = [r["articles"] for r in results["sizes"] if r["full_build"]["returncode"] != 0]
     return 1 if failed else 0
 
@@ -320,10 +310,15 @@ def parser() -> argparse.ArgumentParser:
                         "frictionless validate, sqlite-utils insert --csv, sqlite3 executemany, pandas "
                         "read_csv, Datasette with default settings. Writes build/bench/results.json and .md.",
                         epilog="examples:\n  infratracker bench                      # 100, 1000, 10000 articles\n"
-                        "  infratracker bench --sizes 20 --serve-seconds 2 --quiet   # a smoke run")
+                        "  infratracker bench --sizes 20 --serve-seconds 2 --quiet   # a smoke run\n"
+                        "  infratracker bench --shape tracker --sizes 100000 --skip-frictionless   # a large "
+                        "tracker's sources (make bench-tracker)")
     be.add_argument("--sizes", default="100,1000,10000", help="articles per corpus, comma-separated")
     be.add_argument("--serve-seconds", type=float, default=10, help="seconds per served workload (largest size)")
     be.add_argument("--skip-frictionless", action="store_true", help="leave out the frictionless baseline")
+    be.add_argument("--shape", choices=["wire", "tracker"], default="wire",
+                    help="wire: 10 new projects an article (default); tracker: ~6 articles a project, ~10 "
+                    "citations an article, as a large tracker's sources are")
     be.add_argument("--quiet", action="store_true", help="no progress output")
     be.set_defaults(func=cmd_bench)
 

@@ -21,9 +21,10 @@ from infratracker.core.paths import Layout
 from infratracker.serve.loopback import free_port, wait_until_up
 
 
-def curator_loop(layout: Layout, n_articles: int, progress, article, run_child, python: str,
+def curator_loop(layout: Layout, n_articles: int, progress, shape, run_child, python: str,
                  stage: list[str], i: int | None = None) -> dict[str, Any]:
-    """`article(i, n)` gives an article's text and extract, `run_child(cmd)` runs a step, `stage`
+    """`shape` (bench.run.Shape) gives an article's text and extract (`shape.article(i, n)`) and
+    how many projects the corpus has, `run_child(cmd)` runs a step, `stage`
     is the command that starts a stage of the bench (bench.run passes its own); `i` is the
     article's number (default: one no other step of the bench writes)."""
     import httpx
@@ -31,9 +32,9 @@ def curator_loop(layout: Layout, n_articles: int, progress, article, run_child, 
     DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     PY, STAGE = python, stage
     i = n_articles + 5 if i is None else i
-    text, doc = article(i, n_articles)
-    # it returns to two earlier projects; keep only those the corpus has (its own are named)
-    have = {f"prj-{p}" for p in range(n_articles * 10)}
+    text, doc = shape.article(i, n_articles)
+    # it returns to earlier projects; keep only those the corpus has (its own are named)
+    have = {f"prj-{p}" for p in range(shape.projects(n_articles))}
     doc["projects"] = [p for p in doc["projects"] if "name" in p or p["id"] in have]
     capture = layout.build / "loop-capture.txt"
     capture.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +127,98 @@ def article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
     return text, doc
 
 
-def write_corpus(target: Path, n_articles: int, progress) -> Layout:
+ARTICLES_PER_PROJECT = 5
+
+
+def tracker_article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
+    """Article i of a corpus shaped as a large tracker's sources are (issue 15, target 4): AidData
+    cites 6.8 sources for each of its 20,985 projects, so most articles come back to projects
+    already known, and only every fifth brings a new one: about 6 sources a project and 10
+    citations an article, so 100,000 articles give 20,000 projects and ~1 M citations. Later sources restate some claims
+    differently (a description, a status), so records are merged and conflicts listed as a real
+    tracker's are. Pure and deterministic."""
+    rng = random.Random(7000003 * i + 11)
+    sentences: list[str] = []
+
+    def say(text: str) -> str:
+        sentences.append(text)
+        return text
+
+    sid = f"bench-wire-{i:06d}"
+    published = (dt.date(2015, 1, 1) + dt.timedelta(days=(i * 7) % 4000)).isoformat()
+    countries = rng.sample(COUNTRIES, 3)
+    doc: dict[str, Any] = {"source": {
+        "id": sid, "publisher": "Bench Wire", "title": f"Tracker article {i}", "published_date": published,
+        "language": "en", "machine_translation": False, "archive_path": f"archive/{sid}.txt",
+        "encoding": "utf-8", "body_rule": "plain"}}
+    doc["countries"] = [{"id": c, "evidence": [{"quote": say(f"Delegations of {c} met for article {i}.")}]}
+                        for c in countries]
+    projects = []
+    if i % ARTICLES_PER_PROJECT == 0:
+        p = i // ARTICLES_PER_PROJECT
+        kind, sector = KINDS[p % len(KINDS)]
+        name = _project_name(p)
+        projects.append({
+            "id": f"prj-{p}", "name": name, "project_type": kind, "sector": sector,
+            "description": f"A {kind.replace('_', ' ')} linking {countries[0]} and {countries[1]}.",
+            "aliases": [f"{name} line"],
+            "evidence": [{"quote": say(f"The {name} was announced in article {i}.")},
+                         {"quote": say(f"The {name} links {countries[0]} and {countries[1]}."), "field": "description"},
+                         {"quote": say(f"It is a {kind.replace('_', ' ')}, numbered {p}."), "field": "project_type"}],
+            "parties": [{"country_id": c, "role": "host",
+                         "quote": say(f"{c} hosts part of project {p}.")} for c in countries],
+            "status_events": [{"status": "identification", "quote": say(f"Project {p} is being identified.")}]})
+    known = i // ARTICLES_PER_PROJECT + (i % ARTICLES_PER_PROJECT > 0)  # projects made by articles 0..i-1
+    back = 0 if i % ARTICLES_PER_PROJECT == 0 else 1 + (i % 3 == 0)  # ~1.3 projects an article in all
+    for old in rng.sample(range(known), min(back, known)):
+        status = STATUSES[(i + old) % len(STATUSES)]
+        role = ROLES[(i + old) % len(ROLES)]
+        entry: dict[str, Any] = {
+            "id": f"prj-{old}",
+            "evidence": [{"quote": say(f"Article {i} reports on project {old} again.")},
+                         {"quote": say(f"Work on project {old} was discussed by the delegations of article {i}.")}],
+            "parties": [{"country_id": countries[0], "role": role,
+                         "quote": say(f"{countries[0]} is a {role} of project {old}, says article {i}.")}],
+            "status_events": [{"status": status, "quote": say(f"Project {old} reached the {status} stage in article {i}.")}]}
+        if i % 10 == 3:  # a later source words the description its own way: a conflict to list
+            entry["description"] = f"A route of {countries[0]} and {countries[1]}, as article {i} puts it."
+            entry["evidence"].append({"quote": say(entry["description"]), "field": "description"})
+        if i % 7 == 0:
+            entry["finance"] = [{"kind": "total_cost", "amount": float(10 + i % 90) * 1e6, "currency": "USD",
+                                 "quote": say(f"Project {old} will cost {10 + i % 90} million dollars.")}]
+        projects.append(entry)
+    doc["projects"] = projects
+    if i % 10 == 5 and projects:
+        aid = f"agr-{i}"
+        doc["agreements"] = [{
+            "id": aid, "name": f"Cooperation memorandum {aid}", "agreement_type": "memorandum", "status": "signed",
+            "evidence": [{"quote": say(f"The memorandum {aid} was signed.")}],
+            "parties": [{"country_id": c, "role": "party", "quote": say(f"{c} signed memorandum {aid}.")}
+                        for c in countries],
+            "projects": [{"project_id": projects[0]["id"],
+                          "quote": say(f"Memorandum {aid} covers project {projects[0]['id'][4:]}.")}]}]
+    rng.shuffle(sentences)
+    text = f"Tracker article {i}\n\n" + "\n".join(" ".join(sentences[j:j + 5]) for j in range(0, len(sentences), 5)) + "\n"
+    return text, doc
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a synthetic corpus is made: its article i, and how many projects n articles name."""
+    name: str
+    article: Callable[[int, int], tuple[str, dict[str, Any]]]
+    projects: Callable[[int], int]
+
+
+SHAPES = {
+    # 10 new projects an article: many records, few sources each (the default run)
+    "wire": Shape("wire", article, lambda n: n * PROJECTS_PER_ARTICLE),
+    # a large tracker's sources: ~6 per project, ~10 citations an article (issue 15, target 4)
+    "tracker": Shape("tracker", tracker_article, lambda n: -(-n // ARTICLES_PER_PROJECT)),
+}
+
+
+def write_corpus(target: Path, n_articles: int, progress, shape: Shape | None = None) -> Layout:
     if target.exists():
         shutil.rmtree(target)
     layout = Layout(target)
@@ -135,13 +228,13 @@ def write_corpus(target: Path, n_articles: int, progress) -> Layout:
     (target / "reference" / "removals.yaml").write_text("{}\n")
     shutil.copy(REPO_ROOT / "README.md", target / "README.md")
     for i in range(n_articles):
-        add_article_files(layout, i, n_articles)
+        add_article_files(layout, i, n_articles, shape)
         progress(i + 1, n_articles, "corpus")
     return layout
 
 
-def add_article_files(layout: Layout, i: int, n_articles: int) -> None:
-    text, doc = article(i, n_articles)
+def add_article_files(layout: Layout, i: int, n_articles: int, shape: Shape | None = None) -> None:
+    text, doc = (shape or SHAPES["wire"]).article(i, n_articles)
     data = text.encode("utf-8")
     (layout.archive / f"bench-wire-{i:06d}.txt").write_bytes(data)
     doc["source"]["sha256"] = captures.sha256(data)
@@ -255,11 +348,13 @@ class Progress:
 
 
 def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: float,
-               frictionless: bool) -> dict[str, Any]:
-    progress.say(f"size: {n_articles} articles")
+               frictionless: bool, shape: Shape | None = None) -> dict[str, Any]:
+    shape = shape or SHAPES["wire"]
+    progress.say(f"size: {n_articles} articles ({shape.name})")
     start = time.perf_counter()
-    layout = write_corpus(work / f"corpus-{n_articles}", n_articles, progress)
-    res: dict[str, Any] = {"articles": n_articles, "generate_s": round(time.perf_counter() - start, 2)}
+    name = f"corpus-{n_articles}" if shape.name == "wire" else f"corpus-{shape.name}-{n_articles}"
+    layout = write_corpus(work / name, n_articles, progress, shape)
+    res: dict[str, Any] = {"articles": n_articles, "shape": shape.name, "generate_s": round(time.perf_counter() - start, 2)}
     cli = [PY, "-m", "infratracker.cli", "--root", str(layout.root)]
 
     def step(name: str, cmd: list[str]) -> dict[str, Any]:
@@ -322,22 +417,24 @@ def bench_size(n_articles: int, work: Path, progress: Progress, serve_seconds: f
                                                             serve_seconds, n_projects, by_rowid=True)
         from infratracker.bench.loop import curator_loop
 
-        res["curator_loop"] = curator_loop(layout, n_articles, progress, article, run_child, PY, STAGE)
-    add_article_files(layout, n_articles, n_articles + 1)
+        res["curator_loop"] = curator_loop(layout, n_articles, progress, shape, run_child, PY, STAGE)
+    add_article_files(layout, n_articles, n_articles + 1, shape)
     rebuild = step("rebuild after one new article", [*cli, "build"])
     res["rebuild_one_article"] = {k: rebuild[k] for k in ("seconds", "peak_mib", "returncode")}
     res["rebuild_one_article"]["incremental"] = "incremental:" in rebuild["stdout"]
     db_one = step("db after one new article", [*cli, "db"])
     res["db_one_article"] = {k: db_one[k] for k in ("seconds", "peak_mib", "returncode")}
     res["db_one_article"]["incremental"] = "incremental:" in db_one["stdout"]
-    add_article_files(layout, n_articles + 1, n_articles + 2)
+    add_article_files(layout, n_articles + 1, n_articles + 2, shape)
     full = step("full rebuild after another new article (--full, cache warm)", [*cli, "build", "--full"])
     res["rebuild_one_article_full"] = {k: full[k] for k in ("seconds", "peak_mib", "returncode")}
     return res
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Machine: {results['machine']}. Python {results['python']}. Date: {results['date']}.", ""]
+    shape = results.get("shape", "wire")
+    lines = [f"Machine: {results['machine']}. Python {results['python']}. Date: {results['date']}. "
+             f"Corpus shape: {shape} ({'~6 articles a project, ~10 citations an article' if shape == 'tracker' else '10 new projects an article'}).", ""]
     lines += ["| articles | projects | citations | rows | full build s | build peak MiB | extracts→tables s | "
               "validation s | CSV+descriptor s | rebuild +1 article s (incremental) | rebuild +1 article s (--full) |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -393,17 +490,24 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def run_bench(sizes: list[int], work: Path, serve_seconds: float = 10, quiet: bool = False,
-              frictionless: bool = True, output: Path | None = None) -> dict[str, Any]:
+              frictionless: bool = True, output: Path | None = None, shape: str = "wire") -> dict[str, Any]:
     progress = Progress(quiet)
     work.mkdir(parents=True, exist_ok=True)
     results = {"machine": f"{os.cpu_count()} cores, {_mem_gib()} GiB, {platform.machine()}, {platform.platform()}",
-               "python": platform.python_version(), "date": dt.date.today().isoformat(), "sizes": []}
+               "python": platform.python_version(), "date": dt.date.today().isoformat(), "shape": shape, "sizes": []}
     for n in sizes:
-        results["sizes"].append(bench_size(n, work, progress, serve_seconds if n == max(sizes) else 0, frictionless))
+        results["sizes"].append(bench_size(n, work, progress, serve_seconds if n == max(sizes) else 0, frictionless,
+                                           SHAPES[shape]))
     out = output or work
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "results.md").write_text(markdown(results))
+    stem = results_stem(shape)
+    (out / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(markdown(results))
     return results
+
+
+def results_stem(shape: str) -> str:
+    """build/bench/results.json for the default run; another shape's results beside it."""
+    return "results" if shape == "wire" else f"results-{shape}"
 
 
 def _mem_gib() -> int:

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from slugify import slugify
 
-from infratracker.core import gcpause, reference, registry
+from infratracker.core import memory, reference, registry
 from infratracker.core.paths import Layout
 from infratracker.intake import relations
 from infratracker.intake.linking import Linker
@@ -268,7 +268,7 @@ def build_lexicon(layout: Layout, min_city_population: int = 15_000,
                   min_alternate_population: int = 50_000) -> Lexicon:
     # Some 300,000 small tuples, lists and dicts, none in a cycle: the cyclic collector took
     # 2.0 of 3.7 s at 10,000 articles, and has nothing to collect afterwards either.
-    with gcpause.paused():
+    with memory.paused():
         return _build_lexicon(layout, min_city_population, min_alternate_population)
 
 

@@ -15,7 +15,7 @@ import pickle
 from importlib import metadata
 from pathlib import Path
 
-from infratracker.core import gcpause
+from infratracker.core import memory
 from infratracker.core.fingerprint import fingerprint
 from infratracker.core.paths import Layout, remove_stale
 from infratracker.intake import detection
@@ -72,7 +72,7 @@ def prepare(layout: Layout) -> bool:
 
 def _read(path: Path) -> detection.Lexicon | None:
     try:
-        with open(path, "rb") as fh, gcpause.paused():
+        with open(path, "rb") as fh, memory.paused():
             found = pickle.load(fh)  # our own file under build/, written by _keep from build_lexicon
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
             ValueError):

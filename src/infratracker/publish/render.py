@@ -13,13 +13,17 @@ from infratracker.publish import descriptor, dictionary
 
 def render(layout: Layout, tables: dict[str, list[dict[str, Any]]], row_index: dict[str, Any] | None = None) \
         -> dict[str, bytes]:
-    """Every output file. `row_index`, if given, receives each CSV's (sort keys, line offsets)."""
-    csvs = {}
-    for res in registry.RESOURCES:
-        csvs[res.name], *where = render_csv(res, tables[res.name])
-        if row_index is not None:
-            row_index[res.name] = where
-    return render_files(layout, csvs, tables["sources"])
+    """Every output file. `row_index`, if given, receives each CSV's (sort keys, line offsets).
+
+    The largest table is rendered first: its transient columns then come on top of the rows
+    alone, and each smaller table's fit in what it let go. Last (the registry's order), the
+    10,000-article build's peak was 2,070-2,150 MiB; largest first, 1,956-1,963 MiB."""
+    csvs, where = {}, {}
+    for res in sorted(registry.RESOURCES, key=lambda r: len(tables[r.name]), reverse=True):
+        csvs[res.name], *where[res.name] = render_csv(res, tables[res.name])
+    if row_index is not None:
+        row_index.update((res.name, where[res.name]) for res in registry.RESOURCES)
+    return render_files(layout, {res.name: csvs[res.name] for res in registry.RESOURCES}, tables["sources"])
 
 
 def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str, Any]],

@@ -59,20 +59,65 @@ def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> i
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config("infratracker.serve.app:create_app", **options)
-
-    Multiprocess(config, sockets=[tcp_listener(config.bind_socket())]).run()
+    try:
+        # Held, bound but not listening, while the supervisor runs: the port stays this
+        # server's between worker restarts, and a port already taken is said here, once.
+        reserved = listening_socket(_family(host), (host, port))
+    except OSError as exc:
+        print(f"infratracker serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    with reserved:
+        Multiprocess(config, sockets=[WorkerListener(reserved.family, reserved.getsockname())]).run()
     return 0
 
 
-def tcp_listener(sock: socket.socket) -> socket.socket:
-    """The listening socket, marked as TCP. uvicorn 0.54 binds it with protocol 0, which its
-    workers' accepted connections inherit, and asyncio sets TCP_NODELAY only on sockets that say
-    IPPROTO_TCP: without it every request after the first on a kept-alive connection waited
-    ~40 ms for the client's delayed ACK (uvicorn issue 3149; 45 ms for /-/versions.json against
-    2 ms with one process)."""
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
-        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn's Config.bind_socket
+
+
+def listening_socket(family: socket.AddressFamily, address: tuple) -> socket.socket:
+    """A TCP socket bound with SO_REUSEPORT, so that each worker can have its own on one port.
+
+    Why one per worker: with one shared socket, the worker that wakes first accepts every
+    connection waiting (asyncio accepts up to the backlog at once), so 8 clients connecting
+    together were all served by one process and the other core sat idle: 41 never-seen faceted
+    pages a second against 89 when they were split (docs/performance.md). With a socket each, the
+    kernel spreads new connections over the workers' sockets by a hash of their addresses.
+
+    Why IPPROTO_TCP is named: asyncio sets TCP_NODELAY only on accepted sockets whose listener
+    says TCP; uvicorn 0.54 binds with protocol 0, and every request after the first on a
+    kept-alive connection then waited ~40 ms for the client's delayed ACK (uvicorn issue 3149)."""
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
     return sock
+
+
+def _worker_socket(family: socket.AddressFamily, address: tuple) -> socket.socket:
+    try:
+        return listening_socket(family, address)
+    except OSError as exc:
+        from uvicorn.config import STARTUP_FAILURE  # the supervisor then stops instead of retrying
+
+        print(f"infratracker serve: a worker cannot listen on {address}: {exc}", file=sys.stderr)
+        sys.exit(STARTUP_FAILURE)
+
+
+class WorkerListener:
+    """What the supervisor hands each worker instead of a shared socket: unpickled in the worker
+    (uvicorn starts workers by spawning), it is that worker's own listening socket on the address
+    (`listening_socket`), which uvicorn's server then listens on."""
+
+    def __init__(self, family: socket.AddressFamily, address: tuple):
+        self.family, self.address = family, address
+
+    def __reduce__(self):
+        return (_worker_socket, (self.family, self.address))
 
 
 def main(argv: list[str] | None = None) -> int:

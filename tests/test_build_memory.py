@@ -1,0 +1,78 @@
+"""What keeps the full build's peak memory down (issue 15, target 3) changes no byte it writes:
+codes and keys shared as one string object, the CSVs rendered a chunk of rows at a time from the
+Python values, and a published file compared with its new bytes a block at a time."""
+import pickle
+
+import pytest
+from hypothesis import given
+from support import SETTINGS, rows_of
+
+from infratracker.core import csvio, registry
+from infratracker.core.csvio import render_csv, write_csv_rows
+from infratracker.extracts.parse import parse_extract
+from infratracker.publish import build
+
+EXTRACT = "extracts/seetao-2025-12-16-yiha-summit.yaml"
+
+
+def _shared_cells(ext):
+    """(where, value) of every code or key cell of an extract's rows, and of its citations'
+    field names."""
+    for row in ext.rows:
+        res = registry.resource(row.table)
+        for f in res.fields:
+            value = row.values.get(f.name)
+            if isinstance(value, str) and (f.codelist or f.references):
+                yield (row.table, row.key, f.name), value
+    for i, cit in enumerate(ext.citations):
+        if cit["field"] is not None:
+            yield ("citations", i, "field"), cit["field"]
+
+
+def test_codes_and_keys_are_one_string_object_across_extracts(repo):
+    """Two parses of the same text (as two extracts naming the same codes would be) give the
+    very same string objects for codes and keys, and a pickled extract, as the build's cache
+    and its worker processes hand it over, keeps each as one object."""
+    text = (repo.root / EXTRACT).read_text(encoding="utf-8")
+    first, second = (parse_extract(text, EXTRACT)[0] for _ in range(2))
+    a, b = dict(_shared_cells(first)), dict(_shared_cells(second))
+    assert len(a) > 20 and a.keys() == b.keys()
+    assert [where for where in a if a[where] is not b[where]] == []
+    back = pickle.loads(pickle.dumps(first, protocol=pickle.HIGHEST_PROTOCOL))
+    values = [v for _where, v in _shared_cells(back)]
+    assert len({id(v) for v in values}) == len(set(values))
+
+
+@pytest.mark.parametrize("res", registry.RESOURCES, ids=lambda r: r.name)
+def test_rendering_a_few_rows_at_a_time_gives_the_same_bytes(res, monkeypatch):
+    """Chunks of 2 rows: every chunk boundary, sort order across chunks and line offsets."""
+    monkeypatch.setattr(csvio, "CHUNK_ROWS", 2)
+
+    @SETTINGS
+    @given(rows_of(res))
+    def check_rows(rows):
+        data, _keys, starts = render_csv(res, rows)
+        assert data == write_csv_rows(res, rows)
+        starts = starts.tolist()
+        assert len(starts) == len(rows) and starts == sorted(set(starts))
+        assert all(data[s - 1:s] == b"\n" for s in starts)  # each row's line starts after a line end
+        assert not rows or starts[0] == data.index(b"\n") + 1
+
+    check_rows()
+
+
+@pytest.mark.parametrize("new, same", [
+    (b"0123456789abcdef", True),
+    (b"0123456789abcdeX", False),  # the last byte
+    (b"X123456789abcdef", False),  # the first byte
+    (b"0123X56789abcdef", False),  # the first byte of the second block
+    (b"0123456789abcde", False),  # shorter
+    (b"0123456789abcdef0", False),  # longer
+    (b"", False),
+])
+def test_a_published_file_is_compared_block_by_block(tmp_path, monkeypatch, new, same):
+    monkeypatch.setattr(build, "SAME_CHUNK", 4)
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"0123456789abcdef")
+    assert build._same(path, new) is same
+    assert build._same(tmp_path / "missing.csv", new) is False
