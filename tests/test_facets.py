@@ -188,24 +188,11 @@ def test_workers_end_with_their_supervisor_even_when_it_is_killed(corpus):
     """A killed `infratracker serve` (SIGKILL: no chance to stop its workers) leaves no worker
     serving the port on its own."""
     import signal
-    import subprocess
-    import sys
     import time
 
-    from infratracker.serve.loopback import free_port, wait_until_up
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(corpus.root), "serve",
-                             "--port", str(port), "--workers", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_until_up(f"http://127.0.0.1:{port}", 60)
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        workers = [pid for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
-        assert len(workers) == 2
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    proc, _port, workers = _serve_two_workers(corpus)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
     deadline = time.monotonic() + 30
     while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -268,8 +255,9 @@ def _socket_inodes(pid: str) -> set[int]:
     return inodes
 
 
-@pytest.fixture
-def two_workers(corpus):
+def _serve_two_workers(corpus):
+    """`infratracker serve --workers 2` on the corpus, once both workers listen: (process,
+    port, the workers' pids)."""
     import subprocess
     import sys
     import time
@@ -289,6 +277,17 @@ def two_workers(corpus):
         deadline = time.monotonic() + 60
         while sum(state == "0A" for state, _ in _tcp_sockets(port)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, port, workers
+
+
+@pytest.fixture
+def two_workers(corpus):
+    proc, port, workers = _serve_two_workers(corpus)
+    try:
         yield port, workers
     finally:
         proc.terminate()

@@ -49,22 +49,34 @@ def _project_name(i: int) -> str:
     return f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {kind.replace('_', ' ')} {i}"
 
 
+class _Draft:
+    """A synthetic article being written: its extract (the source block first) and every
+    sentence that a quote of it takes, which make its text."""
+
+    def __init__(self, i: int, title: str, published: dt.date):
+        sid = f"bench-wire-{i:06d}"
+        self.title, self.sentences = title, []
+        self.doc: dict[str, Any] = {"source": {
+            "id": sid, "publisher": "Bench Wire", "title": title, "published_date": published.isoformat(),
+            "language": "en", "machine_translation": False, "archive_path": f"archive/{sid}.txt",
+            "encoding": "utf-8", "body_rule": "plain"}}
+
+    def say(self, text: str) -> str:
+        self.sentences.append(text)
+        return text
+
+    def finish(self, rng: random.Random) -> tuple[str, dict[str, Any]]:
+        rng.shuffle(self.sentences)  # quotes are found anywhere in the body, in any order
+        lines = (" ".join(self.sentences[j:j + 5]) for j in range(0, len(self.sentences), 5))
+        return f"{self.title}\n\n" + "\n".join(lines) + "\n", self.doc
+
+
 def article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
     """Article i: its text and its extract. Pure and deterministic."""
     rng = random.Random(1000003 * i + 7)
-    sentences: list[str] = []
-
-    def say(text: str) -> str:
-        sentences.append(text)
-        return text
-
-    sid = f"bench-wire-{i:06d}"
-    published = (dt.date(2020, 1, 1) + dt.timedelta(days=i % 2000)).isoformat()
+    draft = _Draft(i, f"Bench article {i}", dt.date(2020, 1, 1) + dt.timedelta(days=i % 2000))
+    say, doc = draft.say, draft.doc
     countries = rng.sample(COUNTRIES, 3)
-    doc: dict[str, Any] = {"source": {
-        "id": sid, "publisher": "Bench Wire", "title": f"Bench article {i}", "published_date": published,
-        "language": "en", "machine_translation": False, "archive_path": f"archive/{sid}.txt",
-        "encoding": "utf-8", "body_rule": "plain"}}
     doc["countries"] = [{"id": c, "evidence": [{"quote": say(f"Officials of {c} spoke in article {i}.")}]}
                         for c in countries]
     doc["people"] = [{"id": f"person-{i}", "name": f"Minister Number {i}", "country_id": countries[0],
@@ -122,9 +134,7 @@ def article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
             "projects": [{"project_id": f"prj-{first + k}", "quote": say(f"Constraint {cid} affects project {first + k}.")}
                          for k in range(2)],
         }]
-    rng.shuffle(sentences)  # quotes are found anywhere in the body, in any order
-    text = f"Bench article {i}\n\n" + "\n".join(" ".join(sentences[j:j + 5]) for j in range(0, len(sentences), 5)) + "\n"
-    return text, doc
+    return draft.finish(rng)
 
 
 ARTICLES_PER_PROJECT = 5
@@ -138,19 +148,9 @@ def tracker_article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
     differently (a description, a status), so records are merged and conflicts listed as a real
     tracker's are. Pure and deterministic."""
     rng = random.Random(7000003 * i + 11)
-    sentences: list[str] = []
-
-    def say(text: str) -> str:
-        sentences.append(text)
-        return text
-
-    sid = f"bench-wire-{i:06d}"
-    published = (dt.date(2015, 1, 1) + dt.timedelta(days=(i * 7) % 4000)).isoformat()
+    draft = _Draft(i, f"Tracker article {i}", dt.date(2015, 1, 1) + dt.timedelta(days=(i * 7) % 4000))
+    say, doc = draft.say, draft.doc
     countries = rng.sample(COUNTRIES, 3)
-    doc: dict[str, Any] = {"source": {
-        "id": sid, "publisher": "Bench Wire", "title": f"Tracker article {i}", "published_date": published,
-        "language": "en", "machine_translation": False, "archive_path": f"archive/{sid}.txt",
-        "encoding": "utf-8", "body_rule": "plain"}}
     doc["countries"] = [{"id": c, "evidence": [{"quote": say(f"Delegations of {c} met for article {i}.")}]}
                         for c in countries]
     projects = []
@@ -197,9 +197,7 @@ def tracker_article(i: int, n_articles: int) -> tuple[str, dict[str, Any]]:
                         for c in countries],
             "projects": [{"project_id": projects[0]["id"],
                           "quote": say(f"Memorandum {aid} covers project {projects[0]['id'][4:]}.")}]}]
-    rng.shuffle(sentences)
-    text = f"Tracker article {i}\n\n" + "\n".join(" ".join(sentences[j:j + 5]) for j in range(0, len(sentences), 5)) + "\n"
-    return text, doc
+    return draft.finish(rng)
 
 
 @dataclass(frozen=True)
