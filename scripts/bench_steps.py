@@ -2,6 +2,8 @@
 without making the corpus again (a full `make bench` takes over 17 minutes here).
 
     .venv/bin/python scripts/bench_steps.py build/bench/corpus-10000 [--articles 3] [--publish | --loop]
+    .venv/bin/python scripts/bench_steps.py build/bench/corpus-10000 --articles 2 --cold-build
+    .venv/bin/python scripts/bench_steps.py build/bench/corpus-10000 --articles 3 --serve
 
 Each article is written as the bench writes its own (bench.run.add_article_files, article
 the numbers after the corpus's last, returning to earlier projects), then `build`, `db` and `site` run, each in
@@ -9,10 +11,17 @@ its own process under wait4, which gives its wall time and peak RSS. The first r
 code change is a full one for each step (their states are keyed on the code); later rounds are
 the curator's loop. `make bench` times the same steps with `add-article` and the served answer
 (bench/loop.py).
+
+`--cold-build` runs `infratracker build` from cold on a copy of the corpus's extracts, archive
+and reference data with `data/` empty, as `make bench` runs its full build (the copy is made in a
+temporary folder, the captures hard-linked). `--serve` starts the site on the corpus as `make
+bench` does and runs its four served workloads (bench.run.serve_and_measure). Each round is
+one line.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,8 +38,15 @@ def main(argv: list[str]) -> int:
     p.add_argument("--loop", action="store_true",
                    help="time the whole curator's loop as `make bench` does (bench/loop.py): add-article, then "
                    "publish while a running server is asked for the new records")
+    p.add_argument("--cold-build", action="store_true", help="time the full build from cold, data/ empty")
+    p.add_argument("--serve", action="store_true", help="measure the served workloads of `make bench`")
+    p.add_argument("--serve-seconds", type=float, default=10, help="seconds per served workload")
     args = p.parse_args(argv)
     layout = Layout(Path(args.corpus).resolve())
+    if args.cold_build:
+        return cold_build(layout, args.articles)
+    if args.serve:
+        return serve(layout, args.articles, args.serve_seconds)
     n = len(list(layout.extracts.glob("bench-wire-*.yaml")))
     done = {int(x.stem.rsplit("-", 1)[1]) for x in layout.extracts.glob("bench-wire-*.yaml")}
     cli = [sys.executable, "-m", "infratracker.cli", "--root", str(layout.root)]
@@ -51,6 +67,44 @@ def main(argv: list[str]) -> int:
             cells += [f"{res['seconds']:.2f}", f"{res['peak_mib']:.0f}"]
             total += res["seconds"]
         print(f"| {r + 1} | " + " | ".join(cells) + f" | {total:.2f} |", flush=True)
+    return 0
+
+
+def cold_build(layout: Layout, rounds: int) -> int:
+    import shutil
+    import tempfile
+
+    print("| round | build s | build MiB |")
+    print("|---|---|---|")
+    with tempfile.TemporaryDirectory(dir=layout.build) as tmp:
+        for r in range(rounds):
+            root = Path(tmp) / f"cold-{r}"
+            for sub in ("data", "schemas"):
+                (root / sub).mkdir(parents=True)
+            for sub in ("archive", "extracts"):
+                shutil.copytree(layout.root / sub, root / sub, copy_function=os.link)
+            shutil.copytree(layout.reference, root / "reference")
+            shutil.copy(layout.root / "README.md", root / "README.md")
+            res = run_child([sys.executable, "-m", "infratracker.cli", "--root", str(root), "build"])
+            if res["returncode"] != 0:
+                print(f"build failed:\n{res['stderr']}", file=sys.stderr)
+                return 1
+            print(f"| {r + 1} | {res['seconds']:.2f} | {res['peak_mib']:.1f} |", flush=True)
+            shutil.rmtree(root)
+    return 0
+
+
+def serve(layout: Layout, rounds: int, seconds: float) -> int:
+    from infratracker.bench.run import STAGE, count_rows, serve_and_measure
+
+    n_projects = count_rows(layout)["projects"]
+    names = ("faceted_html_same_url", "faceted_html_10_urls", "faceted_html_every_url_new", "row_json")
+    print("| round | " + " | ".join(f"{n}: req/s, p95 ms" for n in names) + " | errors |")
+    print("|---|" + "---|" * (len(names) + 1))
+    for r in range(rounds):
+        out = serve_and_measure([*STAGE, "serve-ours", str(layout.root)], layout.root, seconds, n_projects)
+        print(f"| {r + 1} | " + " | ".join(f"{out[n]['per_second']}, {out[n]['p95_ms']}" for n in names) +
+              f" | {sum(out[n]['errors'] for n in names)} |", flush=True)
     return 0
 
 

@@ -322,3 +322,13 @@ def test_the_steps_script_times_the_steps_publish_and_the_loop(corpus, capsys):
     (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 ")]
     served_after, to_served, to_done = (float(c) for c in row.strip("| ").split(" | ")[3:])
     assert 0 < served_after and to_served <= to_done + 1
+    # the cold build as `make bench` runs it, on a copy: the corpus itself is left as it was
+    before = sorted(p.name for p in corpus.build.iterdir())
+    assert script.main([str(corpus.root), "--articles", "1", "--cold-build"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 ")]
+    assert float(row.strip("| ").split(" | ")[2]) > 0
+    assert sorted(p.name for p in corpus.build.iterdir()) == before
+    # the served workloads of `make bench`
+    assert script.main([str(corpus.root), "--articles", "1", "--serve", "--serve-seconds", "0.5"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 ")]
+    assert row.strip("| ").endswith(" | 0")  # no errors
