@@ -76,6 +76,7 @@ def cold_build(layout: Layout, rounds: int) -> int:
 
     print("| round | build s | build MiB |")
     print("|---|---|---|")
+    layout.build.mkdir(exist_ok=True)  # a corpus no command has run in yet has none
     with tempfile.TemporaryDirectory(dir=layout.build) as tmp:
         for r in range(rounds):
             root = Path(tmp) / f"cold-{r}"

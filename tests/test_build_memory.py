@@ -76,3 +76,16 @@ def test_a_published_file_is_compared_block_by_block(tmp_path, monkeypatch, new,
     path.write_bytes(b"0123456789abcdef")
     assert build._same(path, new) is same
     assert build._same(tmp_path / "missing.csv", new) is False
+
+
+@pytest.mark.parametrize("files", [[], [["f1"]], [["f1", "f2"], ["f3"], ["f1", "f2", "f3"]]])
+def test_contributors_made_from_the_rows_are_the_table_of_their_files(files):
+    """The full build's contributors, made from the rows' own strings, are the table the
+    incremental rebuild makes from lists of files (and extends)."""
+    from infratracker.assemble.merge import _contributors_of, contributors_table
+    from infratracker.extracts.parse import Row
+
+    grouped = {("projects", f"prj-{i}"): [Row("projects", {}, f, "src") for f in given] for i, given in enumerate(files)}
+    made = _contributors_of(grouped)
+    assert made.equals(contributors_table({k: given for k, given in zip(grouped, files)}))
+    assert made.to_pylist() == [{"table": "projects", "key": f"prj-{i}", "files": given} for i, given in enumerate(files)]

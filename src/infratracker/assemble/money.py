@@ -30,6 +30,11 @@ def _converter():
     return CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
 
 
+def preload() -> None:
+    """Read the ECB rates now (a full build calls this before it reads the extracts)."""
+    _converter()
+
+
 def to_usd(amount: float | None, currency: str | None, year: int | None,
            published: dt.date | None = None) -> Usd:
     """The amount in USD at the rate of the stated year (the last ECB reference day on or before

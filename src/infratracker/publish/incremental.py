@@ -39,7 +39,7 @@ from infratracker.core.paths import Layout
 from infratracker.extracts.parse import Row
 from infratracker.publish import render
 
-VERSION = 2
+VERSION = 3
 # Tables whose rows a project's derived fields are computed from (merge.derive).
 FEEDS_PROJECTS = ("status_events", "finance", "quantities")
 
@@ -47,12 +47,17 @@ FEEDS_PROJECTS = ("status_events", "finance", "quantities")
 @dataclass
 class State:
     inputs: str  # digest of the code and the reference data
-    # extract file -> (cache entry, archive, archive SHA-256, stat of the extract, stat of the archive)
-    extracts: dict[str, tuple[str, str, str, list[int], list[int]]]
+    # one row per extract file: its cache entry, its archive, the archive's SHA-256, and the size
+    # and modification time of both files (see SIGNATURES). Arrow, for the same reason as
+    # merge.Assembled.inputs; the manifest held it as JSON, 100,000 entries read back at each rebuild.
+    extracts: pa.Table
     outputs: dict[str, str]  # published file -> SHA-256
     contributors: pa.Table  # table, key (record id), files: the extract files that give the record
     rows: dict[str, tuple[pa.Array, np.ndarray]]  # table -> (sort keys, line offsets)
     changed: set[str] | None = None  # tables whose rows changed since the saved state (None: all)
+
+
+SIGNATURES = ("extract_size", "extract_mtime_ns", "archive_size", "archive_mtime_ns")
 
 
 def signature(path: Path) -> list[int]:
@@ -86,9 +91,9 @@ def save_state(layout: Layout, state: State) -> None:
             continue
         _write_arrow(folder / "rows" / f"{name}.arrow", pa.table({"key": keys, "start": pa.array(starts, pa.int64())}))
     _write_arrow(folder / "contributors.arrow", state.contributors)
+    _write_arrow(folder / "extracts.arrow", state.extracts)
     tmp = manifest.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": VERSION, "inputs": state.inputs, "extracts": state.extracts,
-                               "outputs": state.outputs}, sort_keys=True))
+    tmp.write_text(json.dumps({"version": VERSION, "inputs": state.inputs, "outputs": state.outputs}, sort_keys=True))
     os.replace(tmp, manifest)
 
 
@@ -125,9 +130,11 @@ def load_state(layout: Layout) -> State:
             table = _read_arrow(folder / "rows" / f"{res.name}.arrow")
             rows[res.name] = (table["key"].combine_chunks(), table["start"].to_numpy())
         index = _read_arrow(folder / "contributors.arrow")
+        extracts = _read_arrow(folder / "extracts.arrow")
+        if extracts.column_names != [*EXTRACT_COLUMNS, *SIGNATURES]:
+            raise ValueError("columns")
     except (OSError, ValueError, KeyError, pa.ArrowException):
         raise Unsure("the saved state is damaged") from None
-    extracts = {rel: tuple(v) for rel, v in manifest["extracts"].items()}
     return State(manifest["inputs"], extracts, manifest["outputs"], index, rows)
 
 
@@ -162,10 +169,21 @@ def contributors_of(index: pa.Table, keys: set[tuple[str, str]]) -> dict[tuple[s
 
 def full_state(layout: Layout, asm: merge.Assembled, row_index: dict[str, Any],
                outputs: dict[str, bytes]) -> State:
-    extracts = {rel: (entry, archive, digest, signature(layout.root / rel), signature(layout.root / archive))
-                for rel, (entry, archive, digest) in asm.inputs.items()}
-    return State(inputs_digest(layout), extracts, _digests(outputs), asm.contributors,
+    return State(inputs_digest(layout), with_signatures(layout, asm.inputs), _digests(outputs), asm.contributors,
                  {name: tuple(where) for name, where in row_index.items()})
+
+
+EXTRACT_COLUMNS = ("extract", "entry", "archive", "digest")
+
+
+def with_signatures(layout: Layout, inputs: pa.Table) -> pa.Table:
+    """merge.Assembled.inputs with the signature of each extract and of its archive."""
+    root = str(layout.root)
+    sigs = np.array([signature(Path(root, rel)) + signature(Path(root, archive)) for rel, archive in
+                     zip(inputs["extract"].to_pylist(), inputs["archive"].to_pylist())], np.int64).reshape(-1, 4)
+    columns = {name: inputs[name] for name in EXTRACT_COLUMNS}
+    columns.update((name, pa.array(sigs[:, i])) for i, name in enumerate(SIGNATURES))
+    return pa.table(columns)
 
 
 def _digests(outputs: dict[str, bytes]) -> dict[str, str]:
@@ -211,15 +229,17 @@ def _rebuild(layout: Layout, state: State):
     with os.scandir(layout.extracts) as entries:
         names = sorted(e.name for e in entries if e.name.endswith(".yaml") and e.is_file())
     rels = [f"{layout.extracts.name}/{name}" for name in names]
-    if set(state.extracts) - set(rels):
+    known = state.extracts["extract"].to_pylist()
+    if set(known) - set(rels):
         raise Unsure("an extract was removed")
     rules = merge.code_key(layout)
-    for rel, (entry, archive, digest, extract_sig, archive_sig) in state.extracts.items():
-        if signature(layout.root / rel) != extract_sig and \
-                merge.cache_file(layout, layout.root / rel, rules).name != entry:
+    sigs = np.column_stack([state.extracts[c].to_numpy() for c in SIGNATURES]).tolist()
+    for i, (rel, archive) in enumerate(zip(known, state.extracts["archive"].to_pylist())):
+        if signature(layout.root / rel) != sigs[i][:2] and \
+                merge.cache_file(layout, layout.root / rel, rules).name != state.extracts["entry"][i].as_py():
             raise Unsure("an extract was changed")
-        if signature(layout.root / archive) != archive_sig and \
-                captures.sha256((layout.root / archive).read_bytes()) != digest:
+        if signature(layout.root / archive) != sigs[i][2:] and \
+                captures.sha256((layout.root / archive).read_bytes()) != state.extracts["digest"][i].as_py():
             raise Unsure("an archived capture changed")
     published = {}
     for rel, digest in state.outputs.items():
@@ -227,7 +247,8 @@ def _rebuild(layout: Layout, state: State):
         if hashlib.sha256(data).hexdigest() != digest:
             raise Unsure(f"{rel} differs from what the last build published")
         published[rel] = data
-    added = {rel: layout.root / rel for rel in rels if rel not in state.extracts}
+    known_set = set(known)
+    added = {rel: layout.root / rel for rel in rels if rel not in known_set}
     cache = {rel: merge.cache_file(layout, path, rules) for rel, path in added.items()}
     new = [merge.process_and_store(layout, path, cache[rel]) for rel, path in added.items()]
     if any(d.ext is None or d.problems for d in new):
@@ -241,10 +262,9 @@ def _rebuild(layout: Layout, state: State):
     schemas = {rel: data for rel, data in published.items() if rel.startswith("schemas/")}  # codes are unchanged
     outputs = render.render_files(layout, csvs, source_rows, schemas)
     counts = {name: len(keys) for name, (keys, _starts) in rows.items()}
-    extracts = dict(state.extracts)
-    for (rel, path), d in zip(added.items(), new):
-        archive = d.ext.source.get("archive_path")
-        extracts[rel] = (cache[rel].name, archive, d.archive_digest, signature(path), signature(layout.root / archive))
+    extracts = pa.concat_tables([state.extracts, with_signatures(layout, merge.inputs_table(
+        list(added), [cache[rel].name for rel in added], [d.ext.source.get("archive_path") for d in new],
+        [d.archive_digest for d in new]))]).combine_chunks()  # one batch, however many rebuilds
     contributors = state.contributors
     if changes:
         gave = changes_contributors(state, new)
@@ -297,10 +317,13 @@ def _changes(layout: Layout, state: State, new: list[merge.Processed], csvs: dic
     # every other extract that gives an affected record, read from the cache
     given_by = contributors_of(state.contributors, affected)
     loaded: dict[str, merge.Processed] = {}
+    entry_of: dict[str, str] = {}
     for key in affected:
         for rel in given_by.get(key, []):
             if rel not in loaded:
-                hit = merge.cached(layout, layout.build / "cache" / "extracts" / state.extracts[rel][0])
+                if not entry_of:
+                    entry_of = dict(zip(state.extracts["extract"].to_pylist(), state.extracts["entry"].to_pylist()))
+                hit = merge.cached(layout, layout.build / "cache" / "extracts" / entry_of[rel])
                 if hit is None or hit.ext is None:
                     raise Unsure("a cache entry is missing")
                 loaded[rel] = hit
