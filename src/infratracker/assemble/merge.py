@@ -65,11 +65,14 @@ def _contributors_of(grouped: dict[tuple[str, str], list[Row]]) -> Any:
                      "key": pa.array([k for _t, k in grouped], pa.string()), "files": files})
 
 
+INPUT_COLUMNS = ("extract", "entry", "archive", "digest")
+
+
 def inputs_table(extracts: list[str], entries: list[str], archives: list[str], digests: list[str]) -> Any:
     import pyarrow as pa
 
-    return pa.table({"extract": pa.array(extracts, pa.string()), "entry": pa.array(entries, pa.string()),
-                     "archive": pa.array(archives, pa.string()), "digest": pa.array(digests, pa.string())})
+    return pa.table({name: pa.array(values, pa.string())
+                     for name, values in zip(INPUT_COLUMNS, (extracts, entries, archives, digests))})
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -131,7 +131,7 @@ def load_state(layout: Layout) -> State:
             rows[res.name] = (table["key"].combine_chunks(), table["start"].to_numpy())
         index = _read_arrow(folder / "contributors.arrow")
         extracts = _read_arrow(folder / "extracts.arrow")
-        if extracts.column_names != [*EXTRACT_COLUMNS, *SIGNATURES]:
+        if extracts.column_names != [*merge.INPUT_COLUMNS, *SIGNATURES]:
             raise ValueError("columns")
     except (OSError, ValueError, KeyError, pa.ArrowException):
         raise Unsure("the saved state is damaged") from None
@@ -173,15 +173,12 @@ def full_state(layout: Layout, asm: merge.Assembled, row_index: dict[str, Any],
                  {name: tuple(where) for name, where in row_index.items()})
 
 
-EXTRACT_COLUMNS = ("extract", "entry", "archive", "digest")
-
-
 def with_signatures(layout: Layout, inputs: pa.Table) -> pa.Table:
     """merge.Assembled.inputs with the signature of each extract and of its archive."""
     root = str(layout.root)
     sigs = np.array([signature(Path(root, rel)) + signature(Path(root, archive)) for rel, archive in
                      zip(inputs["extract"].to_pylist(), inputs["archive"].to_pylist())], np.int64).reshape(-1, 4)
-    columns = {name: inputs[name] for name in EXTRACT_COLUMNS}
+    columns = {name: inputs[name] for name in merge.INPUT_COLUMNS}
     columns.update((name, pa.array(sigs[:, i])) for i, name in enumerate(SIGNATURES))
     return pa.table(columns)
 
@@ -230,7 +227,8 @@ def _rebuild(layout: Layout, state: State):
         names = sorted(e.name for e in entries if e.name.endswith(".yaml") and e.is_file())
     rels = [f"{layout.extracts.name}/{name}" for name in names]
     known = state.extracts["extract"].to_pylist()
-    if set(known) - set(rels):
+    known_set = set(known)
+    if known_set - set(rels):
         raise Unsure("an extract was removed")
     rules = merge.code_key(layout)
     sigs = np.column_stack([state.extracts[c].to_numpy() for c in SIGNATURES]).tolist()
@@ -247,7 +245,6 @@ def _rebuild(layout: Layout, state: State):
         if hashlib.sha256(data).hexdigest() != digest:
             raise Unsure(f"{rel} differs from what the last build published")
         published[rel] = data
-    known_set = set(known)
     added = {rel: layout.root / rel for rel in rels if rel not in known_set}
     cache = {rel: merge.cache_file(layout, path, rules) for rel, path in added.items()}
     new = [merge.process_and_store(layout, path, cache[rel]) for rel, path in added.items()]
