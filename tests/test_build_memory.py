@@ -1,6 +1,7 @@
 """What keeps the full build's peak memory down (issue 15, target 3) changes no byte it writes:
 codes and keys shared as one string object, the CSVs rendered a chunk of rows at a time from the
 Python values, and a published file compared with its new bytes a block at a time."""
+import json
 import pickle
 
 import pytest
@@ -10,7 +11,7 @@ from support import SETTINGS, rows_of
 from infratracker.core import csvio, registry
 from infratracker.core.csvio import render_csv, write_csv_rows
 from infratracker.extracts.parse import parse_extract
-from infratracker.publish import build
+from infratracker.publish import build, descriptor
 
 EXTRACT = "extracts/seetao-2025-12-16-yiha-summit.yaml"
 
@@ -89,3 +90,22 @@ def test_contributors_made_from_the_rows_are_the_table_of_their_files(files):
     made = _contributors_of(grouped)
     assert made.equals(contributors_table({k: given for k, given in zip(grouped, files)}))
     assert made.to_pylist() == [{"table": "projects", "key": f"prj-{i}", "files": given} for i, given in enumerate(files)]
+
+
+def test_the_descriptors_sources_are_written_as_json_writes_their_rows(monkeypatch):
+    """datapackage.json's `sources`, written from five columns of the sources CSV a chunk at a
+    time with json's C string encoder, are the bytes json.dumps(indent=2) gives for the typed
+    rows: in id order, "publisher, date: title", a path only where there is a URL, and `[]`
+    for none."""
+    monkeypatch.setattr(descriptor, "SOURCE_CHUNK", 2)
+    res = registry.resource("sources")
+
+    @SETTINGS
+    @given(rows_of(res))
+    def check_rows(rows):
+        obj = {"name": "x", "sources": [descriptor.PLACEHOLDER], "resources": [{"a": [1, {}]}]}
+        entries = [{"title": f"{r['publisher']}, {r['published_date'].isoformat()}: {r['title']}",
+                    **({"path": r["url"]} if r["url"] else {})} for r in sorted(rows, key=lambda r: r["source_id"])]
+        expected = json.dumps({**obj, "sources": entries}, indent=2, ensure_ascii=False) + "\n"
+        assert descriptor.dumps(obj, render_csv(res, rows)[0]) == expected.encode("utf-8")
+    check_rows()

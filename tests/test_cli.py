@@ -42,3 +42,13 @@ def test_the_cli_and_add_article_do_not_import_pandas():
               "print('pandas' in sys.modules, 'pandera' in sys.modules)")
     assert got.returncode == 0, got.stderr
     assert got.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_the_bench_shapes_offered_are_the_benchs_own():
+    """`bench --shape` lists its choices itself, so that every command does not import the bench
+    (77 ms) to read them: they must stay the names of bench.run.SHAPES."""
+    from infratracker.bench.run import SHAPES
+
+    bench = parser()._subparsers._group_actions[0].choices["bench"]
+    shape = next(a for a in bench._actions if "--shape" in a.option_strings)
+    assert sorted(shape.choices) == sorted(SHAPES) and shape.default in SHAPES

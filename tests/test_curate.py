@@ -119,6 +119,17 @@ def test_add_article_reads_published_sources_not_every_extract(checkout, tmp_pat
     assert len(parsed) == 1
 
 
+def test_add_article_reads_every_extract_when_the_sources_csv_lacks_a_column(checkout, capsys, repo):
+    """A sources.csv without the columns it reads (edited by hand, or of another version) is not
+    trusted: every extract is read, and a duplicate is still refused, without a traceback."""
+    sources = checkout.data / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").splitlines(keepends=True)
+    sources.write_text(lines[0].replace("sha256", "checksum", 1) + "".join(lines[1:]), encoding="utf-8")
+    seed = repo.archive / "seetao-2025-12-16-yiha-summit.txt"
+    assert main(["--root", str(checkout.root), "add-article", str(seed)]) == 1
+    assert "already archived: same SHA-256 as source seetao-2025-12-16-yiha-summit" in capsys.readouterr().err
+
+
 def test_same_article_twice_is_refused(checkout, tmp_path, capsys, repo):
     seed = repo.archive / "seetao-2025-12-16-yiha-summit.txt"
     assert main(["--root", str(checkout.root), "add-article", str(seed)]) == 1

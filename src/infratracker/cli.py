@@ -316,6 +316,8 @@ def parser() -> argparse.ArgumentParser:
     be.add_argument("--sizes", default="100,1000,10000", help="articles per corpus, comma-separated")
     be.add_argument("--serve-seconds", type=float, default=10, help="seconds per served workload (largest size)")
     be.add_argument("--skip-frictionless", action="store_true", help="leave out the frictionless baseline")
+    # bench.run.SHAPES' names, listed here (tests/test_cli.py checks them): reading them would
+    # import the bench on every command, 77 ms
     be.add_argument("--shape", choices=["wire", "tracker"], default="wire",
                     help="wire: 10 new projects an article (default); tracker: ~6 articles a project, ~10 "
                     "citations an article, as a large tracker's sources are")

@@ -70,8 +70,39 @@ def created(releases: Path, version: str) -> str | None:
     return f"{day}T00:00:00Z" if day else None
 
 
-def descriptor(package: dict[str, Any], csvs: dict[str, bytes], sources: list[dict[str, Any]],
-               codes: dict[str, list[str]], created_at: str | None = None) -> dict[str, Any]:
+SOURCE_COLUMNS = ("source_id", "publisher", "published_date", "title", "url")
+SOURCE_CHUNK = 10_000  # sources written at a time: the text of one chunk's entries is held, not their dicts
+PLACEHOLDER = "\x00sources\x00"  # no cell of a source holds NUL: csvio refuses it
+
+
+def _sources_json(sources_csv: bytes) -> str:
+    """The entries of the descriptor's `sources`, one per row of the published sources CSV in
+    id order, as `json.dumps(..., indent=2)` writes them inside the descriptor. From five
+    columns of the CSV read with Arrow, a chunk at a time, with json's C string encoder: at
+    100,000 sources, typed rows took 0.36 s and 120 MiB in an incremental build, and json's
+    indented encoder, which runs in Python, 0.2 s."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(pa.py_buffer(sources_csv), parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                           convert_options=pacsv.ConvertOptions(
+                               include_columns=list(SOURCE_COLUMNS), column_types=dict.fromkeys(SOURCE_COLUMNS, pa.string()),
+                               null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True))
+    order = pc.sort_indices(table["source_id"])  # code point order, as Python sorts str
+    string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+    chunks = []
+    for at in range(0, table.num_rows, SOURCE_CHUNK):
+        chunk = table.take(order.slice(at, SOURCE_CHUNK))
+        titles = pc.binary_join_element_wise(chunk["publisher"], ", ", chunk["published_date"], ": ", chunk["title"], "")
+        chunks.append(",\n".join(
+            '    {\n      "title": ' + string(title) + (',\n      "path": ' + string(url) if url else "") + "\n    }"
+            for title, url in zip(titles.to_pylist(), chunk["url"].to_pylist())))
+    return ",\n".join(chunks)
+
+
+def descriptor(package: dict[str, Any], csvs: dict[str, bytes], codes: dict[str, list[str]],
+               created_at: str | None = None) -> dict[str, Any]:
     resources = []
     for res in registry.RESOURCES:
         data = csvs[res.name]
@@ -90,14 +121,18 @@ def descriptor(package: dict[str, Any], csvs: dict[str, bytes], sources: list[di
         # only a homepage the curators set (reference/package.yaml): never a guessed address
         **({"homepage": package["homepage"]} if package.get("homepage") else {}),
         "licenses": package["licenses"],
-        "sources": [{"title": f"{s['publisher']}, {s['published_date'].isoformat()}: {s['title']}",
-                     **({"path": s["url"]} if s.get("url") else {})}
-                    for s in sorted(sources, key=lambda s: s["source_id"])],
+        "sources": [PLACEHOLDER],  # dumps writes them
         "contributors": package["contributors"],
         "keywords": package["keywords"],
         "resources": resources,
     }
 
 
-def dumps(obj: dict[str, Any]) -> bytes:
-    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def dumps(obj: dict[str, Any], sources_csv: bytes) -> bytes:
+    """`json.dumps(obj, indent=2, ensure_ascii=False)` and a newline, with the sources of
+    `sources_csv` in place of the placeholder `descriptor` leaves."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    mark = json.dumps(PLACEHOLDER)
+    entries = _sources_json(sources_csv)
+    text = text.replace(f"[\n    {mark}\n  ]", f"[\n{entries}\n  ]" if entries else "[]", 1)
+    return (text + "\n").encode("utf-8")

@@ -11,23 +11,27 @@ from infratracker.core.paths import Layout
 from infratracker.publish import descriptor, dictionary
 
 
-def render(layout: Layout, tables: dict[str, list[dict[str, Any]]], row_index: dict[str, Any] | None = None) \
-        -> dict[str, bytes]:
-    """Every output file. `row_index`, if given, receives each CSV's (sort keys, line offsets).
+def render(layout: Layout, tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
+    """Every output file."""
+    return render_files(layout, render_csvs(tables))
+
+
+def render_csvs(tables: dict[str, list[dict[str, Any]]], row_index: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Each table's CSV. `row_index`, if given, receives each CSV's (sort keys, line offsets).
 
     The largest table is rendered first: its transient columns then come on top of the rows
     alone, and each smaller table's fit in what it let go. Last (the registry's order), the
-    10,000-article build's peak was 2,070-2,150 MiB; largest first, 1,956-1,963 MiB."""
+    10,000-article build's peak was 2,070-2,150 MiB; largest first, 1,956-1,963 MiB. The
+    other files need only the CSVs: the build makes them once the rows are let go."""
     csvs, where = {}, {}
     for res in sorted(registry.RESOURCES, key=lambda r: len(tables[r.name]), reverse=True):
         csvs[res.name], *where[res.name] = render_csv(res, tables[res.name])
     if row_index is not None:
         row_index.update((res.name, where[res.name]) for res in registry.RESOURCES)
-    return render_files(layout, {res.name: csvs[res.name] for res in registry.RESOURCES}, tables["sources"])
+    return {res.name: csvs[res.name] for res in registry.RESOURCES}
 
 
-def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str, Any]],
-                 schemas: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def render_files(layout: Layout, csvs: dict[str, bytes], schemas: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Every output file, from the CSVs: descriptor, Pandera schemas (unless given: they depend
     only on the registry and the codelists) and the data dictionary."""
     codelists = reference.codelist_rows(layout.reference)
@@ -35,7 +39,7 @@ def render_files(layout: Layout, csvs: dict[str, bytes], sources: list[dict[str,
     outputs = {f"data/{name}.csv": data for name, data in csvs.items()}
     package = reference.load_yaml(layout.reference / "package.yaml")
     created = descriptor.created(layout.root / "releases", str(package["version"]))
-    outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, sources, codes, created))
+    outputs["datapackage.json"] = descriptor.dumps(descriptor.descriptor(package, csvs, codes, created), csvs["sources"])
     if schemas is not None:
         outputs.update(schemas)
     else:

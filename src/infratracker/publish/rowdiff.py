@@ -82,7 +82,11 @@ def diff(old: Lines, new: Lines, table: str) -> Diff:
         differ = pc.not_equal(pc.take(new.lines, mine), pc.take(old.lines, theirs))
         updated_new.append(pc.filter(mine, differ))
         updated_old.append(pc.filter(theirs, differ))
-    deleted = pc.indices_nonzero(pc.invert(pc.is_in(old.keys, value_set=new.keys))).cast(pa.int64())
+    # an old row no new row matched is deleted: from the matches, not a second hash of the keys
+    # (0.25 s of citations' 0.6 at 945,000 rows)
+    gone = np.ones(len(old.keys), dtype=bool)
+    gone[old_at.to_numpy()] = False
+    deleted = pa.array(np.flatnonzero(gone), pa.int64())
     empty = pa.array([], pa.int64())
     return Diff(inserted, pa.concat_arrays([empty, *updated_new]), deleted, pa.concat_arrays([empty, *updated_old]))
 
