@@ -64,7 +64,7 @@ bench: $(STAMP)
 	$(BIN)/infratracker bench $(BENCH_ARGS)
 
 # On demand, outside the default run: 100,000 articles shaped as a large tracker's sources
-# (~20,000 projects, ~1 M citations); about half an hour on 2 cores.
+# (~20,000 projects, ~1 M citations); about 10 minutes on 2 cores.
 bench-tracker: $(STAMP)
 	$(BIN)/infratracker bench --shape tracker --sizes 100000 $(BENCH_ARGS)
 

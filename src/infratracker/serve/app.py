@@ -33,6 +33,7 @@ def served_datasette(layout: Layout):
 
 
 SUPERVISED_VARIABLE = "INFRATRACKER_SERVE_SUPERVISED"
+LOAD_VARIABLE = "INFRATRACKER_SERVE_LOAD"  # the file of the workers' counts (serve/balance.py)
 
 
 def _end_with_the_supervisor() -> None:
@@ -56,4 +57,13 @@ def create_app():
     at the lifespan start of each worker, before its first request."""
     if os.environ.get(SUPERVISED_VARIABLE):
         _end_with_the_supervisor()
-    return served_datasette(Layout(Path(os.environ[ROOT_VARIABLE]))).app()
+    app = served_datasette(Layout(Path(os.environ[ROOT_VARIABLE]))).app()
+    load = os.environ.get(LOAD_VARIABLE)
+    if load:  # several workers: kept connections spread evenly over them
+        from infratracker.serve.balance import Balanced, Load
+
+        try:
+            app = Balanced(app, Load(load))
+        except (OSError, ValueError):  # only a balance: serve without it
+            pass
+    return app

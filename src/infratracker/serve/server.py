@@ -17,6 +17,8 @@ DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 # through a lock on this file (datasette_plugin.gate).
 SQL_GATE_FILE = "serve-sql-gate.lock"
 SQL_GATE_VARIABLE = "INFRATRACKER_SQL_GATE"
+# With several processes, each worker's count of its connections, shared (serve/balance.py).
+LOAD_FILE = "serve-load"
 
 
 def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> int:
@@ -31,7 +33,7 @@ def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> i
 
     # (not the plugin: imported before Datasette loads its plugins, it would be registered
     # half-initialised, without its hooks)
-    from infratracker.serve.app import ROOT_VARIABLE, SUPERVISED_VARIABLE
+    from infratracker.serve.app import LOAD_VARIABLE, ROOT_VARIABLE, SUPERVISED_VARIABLE
 
     workers = workers or int(os.environ.get("INFRATRACKER_WORKERS") or DEFAULT_WORKERS)
     if host not in ("0.0.0.0", "::"):
@@ -45,9 +47,17 @@ def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> i
     if workers > 1:
         os.environ[SQL_GATE_VARIABLE] = str((layout.build / SQL_GATE_FILE).resolve())
         os.environ[SUPERVISED_VARIABLE] = "1"  # each worker ends with uvicorn's supervisor
+        from infratracker.serve.balance import Load
+
+        load = str((layout.build / LOAD_FILE).resolve())
+        try:
+            Load.make_file(load, workers)
+            os.environ[LOAD_VARIABLE] = load
+        except OSError:  # only a balance: the workers serve without it
+            os.environ.pop(LOAD_VARIABLE, None)
     else:
-        os.environ.pop(SUPERVISED_VARIABLE, None)
-        os.environ.pop(SQL_GATE_VARIABLE, None)
+        for name in (SUPERVISED_VARIABLE, SQL_GATE_VARIABLE, LOAD_VARIABLE):
+            os.environ.pop(name, None)
     print(f"serving http://{host}:{port}/infratracker (read-only, {workers} process{'es' if workers > 1 else ''})",
           flush=True)
     # uvicorn as `datasette serve` runs it, with its supervisor of worker processes when there
