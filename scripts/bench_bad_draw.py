@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
         deadline = time.monotonic() + 60
         while sum(state == "0A" for state, _r, _i in tcp_sockets(port)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        sources = [None] * args.clients if args.any_draw else ports_drawn_to(port, workers, 0, args.clients, random.Random(3).randrange(20000, 30000))
+        sources = [None] * args.clients if args.any_draw else \
+            ports_drawn_to(port, workers, 0, args.clients, random.Random(3).randrange(20000, 30000))
         if len(workers) != 2 or len(sources) < args.clients:
             print("could not place every client on one worker", file=sys.stderr)
             return 1

@@ -355,3 +355,19 @@ def test_clients_the_kernel_drew_to_one_worker_are_spread_over_both(two_workers)
         for conn in conns:
             conn.close()
     assert closed >= 1 and holders == {0, 1}, (closed, holders)
+
+
+def test_the_workers_counts_are_in_a_file_of_this_server_removed_when_it_ends(corpus):
+    """serve/balance.py's file is the server's own (another server on the same folder never
+    resizes it under these workers), holds a slot per worker, and goes when the server ends."""
+    from infratracker.serve.balance import SLOT
+
+    proc, _port, workers = _serve_two_workers(corpus)
+    try:
+        environ = open(f"/proc/{workers[0]}/environ", "rb").read().split(b"\0")
+        path = next(e.split(b"=", 1)[1] for e in environ if e.startswith(b"INFRATRACKER_SERVE_LOAD=")).decode()
+        assert os.path.getsize(path) == 2 * SLOT.size and not path.startswith(str(corpus.root))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not os.path.exists(path)

@@ -5,6 +5,7 @@ import argparse
 import os
 import socket
 import sys
+from pathlib import Path
 
 from infratracker.core.paths import Layout
 
@@ -17,8 +18,6 @@ DEFAULT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 # through a lock on this file (datasette_plugin.gate).
 SQL_GATE_FILE = "serve-sql-gate.lock"
 SQL_GATE_VARIABLE = "INFRATRACKER_SQL_GATE"
-# With several processes, each worker's count of its connections, shared (serve/balance.py).
-LOAD_FILE = "serve-load"
 
 
 def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> int:
@@ -47,14 +46,6 @@ def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> i
     if workers > 1:
         os.environ[SQL_GATE_VARIABLE] = str((layout.build / SQL_GATE_FILE).resolve())
         os.environ[SUPERVISED_VARIABLE] = "1"  # each worker ends with uvicorn's supervisor
-        from infratracker.serve.balance import Load
-
-        load = str((layout.build / LOAD_FILE).resolve())
-        try:
-            Load.make_file(load, workers)
-            os.environ[LOAD_VARIABLE] = load
-        except OSError:  # only a balance: the workers serve without it
-            os.environ.pop(LOAD_VARIABLE, None)
     else:
         for name in (SUPERVISED_VARIABLE, SQL_GATE_VARIABLE, LOAD_VARIABLE):
             os.environ.pop(name, None)
@@ -76,9 +67,40 @@ def serve(layout: Layout, host: str, port: int, workers: int | None = None) -> i
     except OSError as exc:
         print(f"infratracker serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    with reserved:
-        Multiprocess(config, sockets=[WorkerListener(reserved.family, reserved.getsockname())]).run()
+    load = _load_file(workers)
+    if load:
+        os.environ[LOAD_VARIABLE] = load
+    else:
+        os.environ.pop(LOAD_VARIABLE, None)
+    try:
+        with reserved:
+            Multiprocess(config, sockets=[WorkerListener(reserved.family, reserved.getsockname())]).run()
+    finally:
+        if load:
+            Path(load).unlink(missing_ok=True)
     return 0
+
+
+def _load_file(workers: int) -> str | None:
+    """A new file for the workers' counts of their connections (serve/balance.py): this server's
+    own, so that another server on the same folder, with another number of workers, never
+    resizes a file these workers have mapped. None if it cannot be made: the workers then serve
+    without the balance."""
+    import tempfile
+
+    from infratracker.serve.balance import Load
+
+    try:
+        fd, path = tempfile.mkstemp(prefix="infratracker-serve-load-")
+        os.close(fd)
+    except OSError:
+        return None
+    try:
+        Load.make_file(path, workers)
+    except OSError:
+        Path(path).unlink(missing_ok=True)
+        return None
+    return path
 
 
 def _family(host: str) -> socket.AddressFamily:
