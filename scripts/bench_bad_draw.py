@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_bad_draw.py build/bench/corpus-10000 [--seconds 10] [--clients 8]
     .venv/bin/python scripts/bench_bad_draw.py build/bench/corpus-10000 --any-draw
+    .venv/bin/python scripts/bench_bad_draw.py --count-draws 3000
 
 `infratracker serve --workers 2` gives each worker its own SO_REUSEPORT socket, and the kernel
 gives each new connection to one of them by a hash of its addresses. The bench's 8 clients keep
@@ -14,6 +15,8 @@ with `http.client`, for `--seconds`. When a worker asks for a connection to be c
 (serve/balance.py), the client opens its next one from a port the system picks, as browsers and
 httpx do, and the kernel draws again. `--any-draw` lets the system pick every port, for
 comparison. One line: requests a second, p95, and how many connections each worker was given.
+`--count-draws N` asks the kernel for N draws of 8 connections over two listening sockets of
+its own (no server, no corpus) and prints how often each split came.
 """
 from __future__ import annotations
 
@@ -29,13 +32,55 @@ from pathlib import Path
 from infratracker.serve.loopback import free_port, ports_drawn_to, tcp_sockets, wait_until_up, worker_of
 
 
+def count_draws(n: int, clients: int) -> None:
+    """How the kernel splits `clients` connections over two SO_REUSEPORT sockets, n times."""
+    import collections
+    import socket
+
+    def listener(port: int) -> socket.socket:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen(64)
+        s.setblocking(False)
+        return s
+
+    first = listener(0)
+    second = listener(first.getsockname()[1])
+    splits: collections.Counter = collections.Counter()
+    for _ in range(n):
+        made = [socket.create_connection(first.getsockname()) for _ in range(clients)]
+        got = []
+        for s in (first, second):
+            k = 0
+            while True:
+                try:
+                    conn, _addr = s.accept()
+                except BlockingIOError:
+                    break
+                conn.close()
+                k += 1
+            got.append(k)
+        for c in made:
+            c.close()
+        splits[tuple(sorted(got))] += 1
+    for split, k in sorted(splits.items()):
+        print(f"{split[0]} and {split[1]}: {k} of {n} ({k / n:.2%})")
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("corpus", help="a corpus `make bench` made and published, e.g. build/bench/corpus-10000")
+    p.add_argument("corpus", nargs="?", help="a corpus `make bench` made and published, e.g. build/bench/corpus-10000")
+    p.add_argument("--count-draws", type=int, metavar="N", help="count the kernel's splits of N draws, and stop")
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--any-draw", action="store_true", help="let the system pick every source port (for comparison)")
     args = p.parse_args(argv)
+    if args.count_draws:
+        count_draws(args.count_draws, args.clients)
+        return 0
+    if not args.corpus:
+        p.error("a corpus is needed, unless --count-draws")
     root = Path(args.corpus).resolve()
     n_projects = sum(1 for _ in open(root / "data" / "projects.csv", "rb")) - 1
     port = free_port()
