@@ -23,13 +23,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import random
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from infratracker.serve.loopback import free_port, ports_drawn_to, tcp_sockets, wait_until_up, worker_of
+from infratracker.serve.loopback import ports_drawn_to, serve_workers, worker_of
 
 
 def count_draws(n: int, clients: int) -> None:
@@ -37,16 +36,16 @@ def count_draws(n: int, clients: int) -> None:
     import collections
     import socket
 
-    def listener(port: int) -> socket.socket:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        s.bind(("127.0.0.1", port))
+    from infratracker.serve.server import listening_socket
+
+    def listener(address: tuple) -> socket.socket:  # as each worker listens
+        s = listening_socket(socket.AF_INET, address)
         s.listen(64)
         s.setblocking(False)
         return s
 
-    first = listener(0)
-    second = listener(first.getsockname()[1])
+    first = listener(("127.0.0.1", 0))
+    second = listener(first.getsockname())
     splits: collections.Counter = collections.Counter()
     for _ in range(n):
         made = [socket.create_connection(first.getsockname()) for _ in range(clients)]
@@ -83,21 +82,15 @@ def main(argv: list[str]) -> int:
         p.error("a corpus is needed, unless --count-draws")
     root = Path(args.corpus).resolve()
     n_projects = sum(1 for _ in open(root / "data" / "projects.csv", "rb")) - 1
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(root), "serve", "--port",
-                               str(port), "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        if not wait_until_up(f"http://127.0.0.1:{port}", 60):
-            print("the server did not start", file=sys.stderr)
-            return 1
-        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-        workers = [int(pid) for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
-        deadline = time.monotonic() + 60
-        while sum(state == "0A" for state, _r, _i in tcp_sockets(port)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        server, port, workers = serve_workers(root, 2)
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
         sources = [None] * args.clients if args.any_draw else \
             ports_drawn_to(port, workers, 0, args.clients, random.Random(3).randrange(20000, 30000))
-        if len(workers) != 2 or len(sources) < args.clients:
+        if len(sources) < args.clients:
             print("could not place every client on one worker", file=sys.stderr)
             return 1
         rng = random.Random(5)

@@ -13,7 +13,7 @@ import pytest
 from infratracker.bench import run
 from infratracker.cli import main
 from infratracker.core.paths import Layout
-from infratracker.serve.loopback import ports_drawn_to, socket_inodes, tcp_sockets, worker_of
+from infratracker.serve.loopback import ports_drawn_to, serve_workers, socket_inodes, tcp_sockets, worker_of
 from infratracker.serve.site import make_app, write_site_files
 
 FACETS = ("sector", "status", "project_type")
@@ -240,29 +240,8 @@ def _tcp_sockets(port: int) -> list[tuple[str, int]]:
 def _serve_two_workers(corpus):
     """`infratracker serve --workers 2` on the corpus, once both workers listen: (process,
     port, the workers' pids)."""
-    import subprocess
-    import sys
-    import time
-
-    from infratracker.serve.loopback import free_port, wait_until_up
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(corpus.root), "serve",
-                             "--port", str(port), "--workers", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_until_up(f"http://127.0.0.1:{port}", 60)
-        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        workers = [pid for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
-        assert len(workers) == 2
-        # wait_until_up is answered by the first worker up; the second may still be starting
-        deadline = time.monotonic() + 60
-        while sum(state == "0A" for state, _ in _tcp_sockets(port)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
+    proc, port, workers = serve_workers(corpus.root, 2)
+    assert len(workers) == 2
     return proc, port, workers
 
 

@@ -58,6 +58,8 @@ class Load:
             self.slot = i
             break
         if self.slot is None:
+            self.map.close()
+            os.close(self.fd)
             raise OSError(f"{path}: every slot is held by a living worker")
 
     @staticmethod

@@ -85,3 +85,31 @@ def ports_drawn_to(port: int, workers: list[int], worker: int, wanted: int, firs
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
     return found
+
+
+def serve_workers(root, workers: int = 2, seconds: float = 60):
+    """`infratracker serve --workers N` on a built folder, once every worker listens: (the
+    process, its port, the workers' pids). Raises RuntimeError if they are not up in time."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "infratracker.cli", "--root", str(root), "serve",
+                             "--port", str(port), "--workers", str(workers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not wait_until_up(f"http://127.0.0.1:{port}", seconds):
+            raise RuntimeError("the server did not start")
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        pids = [int(pid) for pid in children if "spawn_main" in open(f"/proc/{pid}/cmdline").read()]
+        # wait_until_up is answered by the first worker up; the others may still be starting
+        deadline = time.monotonic() + seconds
+        while sum(state == "0A" for state, _r, _i in tcp_sockets(port)) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if len(pids) != workers or time.monotonic() >= deadline:
+            raise RuntimeError(f"{len(pids)} of {workers} workers are up")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, port, pids
