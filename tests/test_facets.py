@@ -267,16 +267,22 @@ def test_each_worker_listens_on_its_own_socket(two_workers):
 
 def test_connections_made_together_reach_both_workers(two_workers):
     """32 clients connect at once and keep their connections: both workers hold some (the
-    kernel spreads them by a hash of the addresses; all 32 on one worker has odds of 2^-31)."""
+    kernel spreads them by a hash of the addresses; all 32 on one worker has odds of 2^-31).
+    No request is sent: the workers' balance (serve/balance.py) acts on requests, and may close
+    a connection after answering one, which is not what this test is about."""
+    import time
+
     port, workers = two_workers
 
     async def connect_all():
         opened = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(32)))
-        for _reader, writer in opened:
-            writer.write(b"GET /-/versions.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        await asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _writer in opened))
-        established = {inode for state, inode in _tcp_sockets(port) if state == "01"}
-        held = [len(established & socket_inodes(pid)) for pid in workers]
+        deadline = time.monotonic() + 30
+        while True:  # until the workers have accepted every connection
+            established = {inode for state, inode in _tcp_sockets(port) if state == "01"}
+            held = [len(established & socket_inodes(pid)) for pid in workers]
+            if sum(held) >= 32 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
         for _reader, writer in opened:
             writer.close()
         return held
